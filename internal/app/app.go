@@ -1,0 +1,187 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/corkboard/corkboard/internal/blobs"
+	"github.com/corkboard/corkboard/internal/board"
+	"github.com/corkboard/corkboard/internal/cache"
+	"github.com/corkboard/corkboard/internal/categories"
+	"github.com/corkboard/corkboard/internal/mail"
+	"github.com/corkboard/corkboard/internal/photos"
+	"github.com/corkboard/corkboard/internal/places"
+	"github.com/corkboard/corkboard/internal/server"
+	"github.com/corkboard/corkboard/internal/sqlite"
+	"github.com/corkboard/corkboard/internal/worker"
+)
+
+// App is one running Corkboard: store, service, worker and web server.
+type App struct {
+	Config  Config
+	Log     *slog.Logger
+	Store   *sqlite.Store
+	Service *board.Service
+	Worker  *worker.Worker
+	Outbox  *mail.Dir
+
+	listener net.Listener
+	http     *http.Server
+}
+
+// New opens the data folder, creating what is missing, and builds every
+// part. Close releases them.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	dir, err := places.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load places: %w", err)
+	}
+	taxonomy := categories.Builtin()
+	if cfg.Categories != "" {
+		if taxonomy, err = categories.LoadFile(cfg.Categories); err != nil {
+			return nil, err
+		}
+	}
+	templates, err := mail.LoadTemplates()
+	if err != nil {
+		return nil, err
+	}
+	photoDir, err := blobs.NewDir(filepath.Join(cfg.Data, "photos"))
+	if err != nil {
+		return nil, err
+	}
+	outbox, err := mail.NewDir(filepath.Join(cfg.Data, "outbox"))
+	if err != nil {
+		return nil, err
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "corkboard.db"))
+	if err != nil {
+		return nil, err
+	}
+
+	memory := cache.NewMemory(10_000)
+	svc := board.NewService(board.ServiceConfig{
+		Store: store, Blobs: photoDir, Cache: memory, Places: dir, Categories: taxonomy,
+		Mail: templates, Log: log, SiteName: "Corkboard", PhotoLimits: photos.DefaultLimits(),
+	})
+	w := worker.New(store, photoDir, memory, outbox, log)
+	svc.MailQueued = w.Wake
+
+	return &App{Config: cfg, Log: log, Store: store, Service: svc, Worker: w, Outbox: outbox}, nil
+}
+
+// Listen opens the listening socket and fixes the base URL, so a caller
+// that listens on port 0 learns the address before Run.
+func (a *App) Listen() error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
+	}
+	base, err := a.Config.baseURLFor(ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	a.listener = ln
+	a.Service.BaseURL = base
+	a.Service.MailFrom = a.Config.MailFrom
+	if a.Service.MailFrom == "" {
+		a.Service.MailFrom = "Corkboard <corkboard@" + mailDomain(base.Hostname()) + ">"
+	}
+	return nil
+}
+
+// mailDomain returns a host name usable in an address: "localhost" and
+// IP addresses become "localhost.localdomain".
+func mailDomain(host string) string {
+	if net.ParseIP(host) != nil || host == "localhost" || host == "" {
+		return "localhost.localdomain"
+	}
+	return host
+}
+
+// Addr returns the address the server listens on, after Listen.
+func (a *App) Addr() string {
+	return a.listener.Addr().String()
+}
+
+// BaseURL returns the public URL of the site, after Listen.
+func (a *App) BaseURL() string {
+	return a.Service.BaseURL.String()
+}
+
+// Run serves requests and runs the background worker until ctx ends, then
+// shuts down gracefully, giving requests in flight up to 20 seconds.
+func (a *App) Run(ctx context.Context) error {
+	if a.listener == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	var outbox *mail.Dir
+	if isLoopbackAddr(a.listener.Addr()) {
+		outbox = a.Outbox
+	}
+	srv, err := server.New(ctx, server.Config{Service: a.Service, Log: a.Log, Outbox: outbox})
+	if err != nil {
+		return err
+	}
+	a.http = &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // twelve large photos over a slow phone link
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		a.Worker.Run(workerCtx)
+	}()
+
+	served := make(chan error, 1)
+	go func() { served <- a.http.Serve(a.listener) }()
+	a.Log.Info("Corkboard started", "addr", a.Addr(), "base_url", a.BaseURL(), "data", a.Config.Data)
+
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		a.Log.Info("Shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err = a.http.Shutdown(shutdownCtx)
+		cancel()
+	}
+	stopWorker()
+	<-workerDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases the database.
+func (a *App) Close() error {
+	return a.Store.Close()
+}
+
+func isLoopbackAddr(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}

@@ -1,0 +1,93 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/corkboard/corkboard/internal/seed"
+)
+
+const usage = `Usage: corkboard COMMAND [flags]
+
+Commands:
+  serve   start the web site, the JSON API and the background jobs
+  seed    fill the board with generated sample posts
+
+Run "corkboard COMMAND -h" for the flags of a command.
+`
+
+// Main runs one subcommand with its arguments.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("missing command")
+	}
+	var cfg Config
+	fs := flag.NewFlagSet("corkboard "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.RegisterFlags(fs)
+
+	switch args[0] {
+	case "serve":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stderr)
+	case "seed":
+		posts := fs.Int("posts", 200, "number of sample posts to generate")
+		randomSeed := fs.Int64("seed", 0, "random seed; 0 picks one from the clock")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return runSeed(ctx, cfg, *posts, *randomSeed, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func serve(ctx context.Context, cfg Config, stderr io.Writer) error {
+	log := newLogger(cfg, stderr)
+	a, err := New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.Run(ctx)
+}
+
+func runSeed(ctx context.Context, cfg Config, n int, randomSeed int64, stdout, stderr io.Writer) error {
+	if n < 1 || n > 5_000_000 {
+		return fmt.Errorf("--posts %d: want 1 to 5000000", n)
+	}
+	if randomSeed == 0 {
+		randomSeed = time.Now().UnixNano()
+	}
+	a, err := New(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	g := seed.NewGenerator(a.Service.Places, a.Service.Categories, randomSeed)
+	start := time.Now()
+	err = g.Insert(ctx, a.Store, n, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Added %d sample posts in %s.\n", n, time.Since(start).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,82 @@
+// Package app wires Corkboard's parts together from one typed Config and
+// runs them: the web server and the background worker.
+package app
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Config is every setting, read from flags with CORKBOARD_* environment
+// variables as defaults.
+type Config struct {
+	Addr       string // listen address
+	Data       string // folder for the SQLite file, photos and the outbox
+	BaseURL    string // public URL used in emailed links; derived from Addr when empty
+	Categories string // optional JSON file that replaces the built-in taxonomy
+	MailFrom   string // sender address of every message
+	LogFormat  string // "text" or "json"
+}
+
+// env returns the value of a CORKBOARD_ variable or a default.
+func env(name, fallback string) string {
+	if v, ok := os.LookupEnv("CORKBOARD_" + name); ok {
+		return v
+	}
+	return fallback
+}
+
+// RegisterFlags defines the shared flags on fs, with environment defaults.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", env("ADDR", "localhost:8080"), "listen address, host:port (env CORKBOARD_ADDR)")
+	fs.StringVar(&c.Data, "data", env("DATA", "./data"), "folder for the database, photos and outbox (env CORKBOARD_DATA)")
+	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public URL of the site, used in emailed links; default http://ADDR (env CORKBOARD_BASE_URL)")
+	fs.StringVar(&c.Categories, "categories", env("CATEGORIES", ""), "JSON file that replaces the built-in categories (env CORKBOARD_CATEGORIES)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", ""), "sender address of emails; default corkboard@HOST of the base URL (env CORKBOARD_MAIL_FROM)")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (env CORKBOARD_LOG_FORMAT)")
+}
+
+// Validate checks every setting and fills derived defaults. Errors name
+// the setting.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--addr (CORKBOARD_ADDR) %q: want host:port, like localhost:8080", c.Addr)
+	}
+	if c.Data == "" {
+		return fmt.Errorf("--data (CORKBOARD_DATA) must not be empty")
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			return fmt.Errorf("--base-url (CORKBOARD_BASE_URL) %q: want an absolute http or https URL, like https://corkboard.example", c.BaseURL)
+		}
+		c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	}
+	if c.MailFrom != "" {
+		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+			return fmt.Errorf("--mail-from (CORKBOARD_MAIL_FROM) %q: want an email address", c.MailFrom)
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("--log-format (CORKBOARD_LOG_FORMAT) %q: want text or json", c.LogFormat)
+	}
+	return nil
+}
+
+// baseURLFor returns the configured base URL, or one derived from the
+// address the server actually listens on.
+func (c *Config) baseURLFor(listenAddr string) (*url.URL, error) {
+	if c.BaseURL != "" {
+		return url.Parse(c.BaseURL)
+	}
+	host, port, _ := net.SplitHostPort(listenAddr)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return url.Parse("http://" + net.JoinHostPort(host, port))
+}

@@ -1,0 +1,162 @@
+package board
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Page is one page of a post list.
+type Page struct {
+	Posts []Post
+	Next  string // cursor of the next page, empty on the last page
+}
+
+// MaxPageSize bounds the posts of one list page.
+const MaxPageSize = 100
+
+// ListPosts returns one page of live posts, newest first. cursor is the
+// Next value of the previous page. Errors: Invalid for a bad cursor or
+// limit, NotFound for an unknown region or category.
+func (s *Service) ListPosts(ctx context.Context, region, category, cursor string, limit int) (Page, error) {
+	if region != "" {
+		if _, ok := s.Places.Region(region); !ok {
+			return Page{}, Errorf(NotFound, "Region %q was not found.", region)
+		}
+	}
+	if category != "" {
+		if _, ok := s.Categories.Category(category); !ok {
+			return Page{}, Errorf(NotFound, "Category %q was not found.", category)
+		}
+	}
+	if limit < 1 || limit > MaxPageSize {
+		return Page{}, &Error{Code: Invalid, Message: fmt.Sprintf("limit must be between 1 and %d.", MaxPageSize),
+			Fields: map[string]string{"limit": fmt.Sprintf("Must be between 1 and %d.", MaxPageSize)}}
+	}
+	after, err := DecodeCursor(cursor)
+	if err != nil {
+		return Page{}, err
+	}
+	now := s.now()
+
+	key := fmt.Sprintf("list:%s:%s:%s:%d", region, category, cursor, limit)
+	var page Page
+	if cached, ok := s.Cache.Get(ctx, key); ok && json.Unmarshal(cached, &page) == nil && !anyExpired(page.Posts, now) {
+		return page, nil
+	}
+
+	// One extra row tells whether a next page exists.
+	posts, err := s.Store.ListPosts(ctx, ListQuery{Region: region, Category: category, After: after, Limit: limit + 1, Now: now})
+	if err != nil {
+		return Page{}, internal("list posts", err)
+	}
+	page = Page{Posts: posts}
+	if len(posts) > limit {
+		page.Posts = posts[:limit]
+		last := page.Posts[limit-1]
+		page.Next = EncodeCursor(Cursor{BumpedAt: last.BumpedAt, ID: last.ID})
+	}
+	if data, err := json.Marshal(page); err == nil {
+		// A list of all regions changes with any post; a region's list with
+		// that region's posts only.
+		tag := "all"
+		if region != "" {
+			tag = "region:" + region
+		}
+		s.Cache.Set(ctx, key, data, time.Minute, tag)
+	}
+	return page, nil
+}
+
+func anyExpired(posts []Post, now time.Time) bool {
+	for i := range posts {
+		if posts[i].StatusAt(now) != Active {
+			return true
+		}
+	}
+	return false
+}
+
+// RegionCounts returns the number of live posts per category in a region.
+func (s *Service) RegionCounts(ctx context.Context, region string) (map[string]int, error) {
+	now := s.now()
+	key := "counts:" + region
+	var cached struct {
+		Counts     map[string]int
+		ValidUntil time.Time
+	}
+	if data, ok := s.Cache.Get(ctx, key); ok && json.Unmarshal(data, &cached) == nil && now.Before(cached.ValidUntil) {
+		return cached.Counts, nil
+	}
+	counts, nextExpiry, err := s.Store.CountPosts(ctx, region, now)
+	if err != nil {
+		return nil, internal("count posts", err)
+	}
+	cached.Counts, cached.ValidUntil = counts, now.Add(time.Minute)
+	if !nextExpiry.IsZero() && nextExpiry.Before(cached.ValidUntil) {
+		cached.ValidUntil = nextExpiry
+	}
+	if data, err := json.Marshal(cached); err == nil {
+		s.Cache.Set(ctx, key, data, time.Minute, "region:"+region)
+	}
+	return counts, nil
+}
+
+// PublicPost returns a post as the public sees it. Errors: NotFound for an
+// unknown or pending post, Gone for a deleted or expired one.
+func (s *Service) PublicPost(ctx context.Context, id string) (*Post, error) {
+	if !ValidPostID(id) {
+		return nil, ErrNotFound
+	}
+	p, err := s.Store.Post(ctx, id)
+	if err != nil {
+		return nil, internal("load post", err)
+	}
+	switch p.StatusAt(s.now()) {
+	case Pending:
+		return nil, ErrNotFound
+	case Deleted:
+		return nil, Errorf(Gone, "This post was deleted by its author.")
+	case Expired:
+		return nil, Errorf(Gone, "This post has expired.")
+	}
+	return p, nil
+}
+
+// PhotoServable reports whether a stored photo may be served: it belongs
+// to a pending or live post.
+func (s *Service) PhotoServable(ctx context.Context, key string) (bool, error) {
+	return s.Store.ImageLive(ctx, key, s.now())
+}
+
+// EncodeCursor returns an opaque string for a keyset position.
+func EncodeCursor(c Cursor) string {
+	raw := strconv.FormatInt(c.BumpedAt.UnixMicro(), 10) + "." + c.ID
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// DecodeCursor parses a cursor made by EncodeCursor; "" is the first page.
+func DecodeCursor(s string) (*Cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := &Error{Code: Invalid, Message: "The cursor is invalid. Start again from the first page.",
+		Fields: map[string]string{"cursor": "Invalid cursor."}}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	micros, id, ok := strings.Cut(string(raw), ".")
+	if !ok || !ValidPostID(id) {
+		return nil, bad
+	}
+	n, err := strconv.ParseInt(micros, 10, 64)
+	if err != nil {
+		return nil, bad
+	}
+	return &Cursor{BumpedAt: time.UnixMicro(n).UTC(), ID: id}, nil
+}

@@ -1,0 +1,219 @@
+package board
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/corkboard/corkboard/internal/photos"
+)
+
+// Created is the answer to a create request; a repeat with the same
+// idempotency key gets the same answer.
+type Created struct {
+	ID     string `json:"id"`
+	Status Status `json:"status"`
+}
+
+// photoWait is how long an upload waits for a decode slot before the
+// request is answered 503, so a burst of uploads cannot pile up in memory.
+const photoWait = 20 * time.Second
+
+// CreatePost validates a draft, stores its photos, and saves a pending post
+// together with the confirmation email in one transaction. With a non-empty
+// idempotencyKey, a repeated request returns the first answer and creates
+// nothing. Errors: Invalid with Fields, TooLarge or Unsupported for photos,
+// Conflict when the key was used for a different request, Unavailable when
+// photo processing is saturated.
+func (s *Service) CreatePost(ctx context.Context, d Draft, idempotencyKey string) (Created, error) {
+	now := s.now()
+	requestHash := hashDraft(d)
+
+	if idempotencyKey != "" {
+		if c, err := s.repeatAnswer(ctx, idempotencyKey, requestHash); err == nil || !errors.Is(err, ErrNotFound) {
+			return c, err
+		}
+	}
+
+	p, err := s.validateDraft(d)
+	if err != nil {
+		return Created{}, err
+	}
+	images, stored, err := s.storePhotos(ctx, d.Photos)
+	if err != nil {
+		return Created{}, err
+	}
+	p.ID = NewPostID()
+	p.Status = Pending
+	p.Images = images
+	p.CreatedAt, p.UpdatedAt = now, now
+
+	token, hash := NewToken()
+	msg := s.newMessage(p.Email, "Publish your post: "+p.Title, now)
+	err = s.Mail.Render(&msg, "confirm", map[string]string{
+		"SiteName": s.SiteName, "Title": p.Title, "Link": s.ManageURL(token),
+	})
+	if err != nil {
+		s.releasePhotos(ctx, stored)
+		return Created{}, err
+	}
+
+	idem := Idempotency{Key: idempotencyKey, RequestHash: requestHash, PostID: p.ID}
+	if err := s.Store.CreatePost(ctx, p, hash, idem, msg); err != nil {
+		s.releasePhotos(ctx, stored)
+		if errors.Is(err, ErrIdempotencyKeyUsed) {
+			return s.repeatAnswer(ctx, idempotencyKey, requestHash)
+		}
+		return Created{}, internal("create post", err)
+	}
+	s.mailQueued()
+	s.Log.Info("Post created", "post_id", p.ID, "region", p.Region, "category", p.Category, "photos", len(p.Images))
+	return Created{ID: p.ID, Status: Pending}, nil
+}
+
+// repeatAnswer returns the answer to the request first stored under key,
+// or ErrNotFound when there is none.
+func (s *Service) repeatAnswer(ctx context.Context, key, requestHash string) (Created, error) {
+	idem, err := s.Store.IdempotentRequest(ctx, key)
+	if err != nil {
+		return Created{}, err
+	}
+	if idem.RequestHash != requestHash {
+		return Created{}, Errorf(Conflict, "This Idempotency-Key was already used for a different request.")
+	}
+	return Created{ID: idem.PostID, Status: Pending}, nil
+}
+
+// validateDraft checks every text field and returns all problems at once.
+func (s *Service) validateDraft(d Draft) (*Post, error) {
+	fields := map[string]string{}
+	p := &Post{
+		Title:      checkTitle(d.Title, fields),
+		Body:       checkBody(d.Body, fields),
+		PriceCents: checkPrice(d.Price, fields),
+		Category:   strings.TrimSpace(d.Category),
+		Email:      checkEmail(d.Email, fields),
+		Phone:      checkPhone(d.Phone, fields),
+	}
+	s.checkCategory(p.Category, fields)
+	place := s.checkPlace(d.ZIP, fields)
+	if len(d.Photos) > MaxPhotos {
+		fields["images"] = fmt.Sprintf("You chose %d photos; the maximum is %d.", len(d.Photos), MaxPhotos)
+	}
+	if len(fields) > 0 {
+		return nil, FieldErrors(fields)
+	}
+	p.ZIP, p.City, p.State = place.ZIP, place.City, place.State
+	p.Region, p.Subarea = place.Region, place.Subarea
+	p.Lat, p.Lon = place.Lat, place.Lon
+	return p, nil
+}
+
+// storePhotos processes every upload and stores its sizes. Either all
+// photos are stored or none: on any failure the files written so far are
+// removed again, and the error names the photo.
+func (s *Service) storePhotos(ctx context.Context, uploads []Upload) (images []Image, stored []string, err error) {
+	for i, u := range uploads {
+		res, err := s.processPhoto(ctx, u)
+		if err != nil {
+			s.releasePhotos(ctx, stored)
+			return nil, nil, photoError(i, u.Name, err)
+		}
+		thumb, _ := res.Variant("thumb")
+		large, _ := res.Variant("large")
+		for _, v := range []photos.Variant{thumb, large} {
+			if err := s.Blobs.Put(ctx, v.Key, v.ContentType, v.Data); err != nil {
+				s.releasePhotos(ctx, stored)
+				return nil, nil, internal("store photo", err)
+			}
+			stored = append(stored, v.Key)
+		}
+		images = append(images, Image{ThumbKey: thumb.Key, LargeKey: large.Key, Width: large.Width, Height: large.Height})
+	}
+	return images, stored, nil
+}
+
+// processPhoto decodes one upload in a bounded pool of decode slots.
+func (s *Service) processPhoto(ctx context.Context, u Upload) (photos.Result, error) {
+	timer := time.NewTimer(photoWait)
+	defer timer.Stop()
+	select {
+	case s.photoSlots <- struct{}{}:
+		defer func() { <-s.photoSlots }()
+	case <-timer.C:
+		return photos.Result{}, Errorf(Unavailable, "Too many photos are being processed right now. Please try again in a minute.")
+	case <-ctx.Done():
+		return photos.Result{}, ctx.Err()
+	}
+	if u.Size > s.PhotoLimits.MaxBytes {
+		return photos.Result{}, photos.ErrTooLarge
+	}
+	f, err := u.Open()
+	if err != nil {
+		return photos.Result{}, fmt.Errorf("open upload: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, s.PhotoLimits.MaxBytes+1))
+	if err != nil {
+		return photos.Result{}, fmt.Errorf("read upload: %w", err)
+	}
+	return photos.Process(data, s.PhotoLimits)
+}
+
+// photoError turns a photo processing error into a field error for images.
+func photoError(i int, name string, err error) error {
+	label := fmt.Sprintf("Photo %d", i+1)
+	if name != "" {
+		label += " (" + cleanText(name, false) + ")"
+	}
+	var code Code
+	switch {
+	case errors.Is(err, photos.ErrUnsupported):
+		code = Unsupported
+	case errors.Is(err, photos.ErrTooLarge):
+		code = TooLarge
+	case errors.Is(err, photos.ErrTooManyPixels), errors.Is(err, photos.ErrCorrupt):
+		code = Invalid
+	default:
+		return err
+	}
+	msg := label + ": " + err.Error() + "."
+	return &Error{Code: code, Message: msg, Fields: map[string]string{"images": msg}}
+}
+
+// releasePhotos deletes just-stored files that no live post uses. A file
+// that another post shares stays.
+func (s *Service) releasePhotos(ctx context.Context, keys []string) {
+	now := s.now()
+	for _, key := range keys {
+		live, err := s.Store.ImageLive(ctx, key, now)
+		if err != nil || live {
+			continue
+		}
+		if err := s.Blobs.Delete(ctx, key); err != nil {
+			s.Log.Warn("Photo not removed after a failed request", "key", key, "error", err)
+		}
+	}
+}
+
+// hashDraft fingerprints a request, so that an idempotency key reused for
+// different content is detected.
+func hashDraft(d Draft) string {
+	h := sha256.New()
+	for _, f := range []string{d.Title, d.Body, d.Price, d.Category, d.ZIP, d.Email, d.Phone} {
+		fmt.Fprintf(h, "%d:%s", len(f), f)
+	}
+	for _, p := range d.Photos {
+		fmt.Fprintf(h, "photo:%d:", p.Size)
+		if f, err := p.Open(); err == nil {
+			io.Copy(h, f)
+			f.Close()
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,66 @@
+// Package board holds Corkboard's domain: posts, their lifecycle rules, the
+// interfaces to storage, photos and mail, and the Service that ties them.
+package board
+
+import "time"
+
+// Status is where a post is in its lifecycle.
+type Status string
+
+const (
+	Pending Status = "pending" // created, waiting for the emailed link to publish it
+	Active  Status = "active"  // published and listed until ExpiresAt
+	Expired Status = "expired" // lifetime ended; reads derive this from ExpiresAt before any sweep runs
+	Deleted Status = "deleted" // removed by its owner; answers 410 Gone
+)
+
+// RenewAfter is how long after a publish or renew the next renew is allowed.
+const RenewAfter = 48 * time.Hour
+
+// Post is one classified ad. All times are the server's, in UTC.
+type Post struct {
+	ID         string
+	Status     Status
+	Title      string
+	Body       string
+	PriceCents *int64 // nil when the poster gave no price
+	Category   string // category slug
+	Region     string // region slug
+	Subarea    string
+	ZIP        string
+	City       string
+	State      string
+	Lat, Lon   float64
+	Email      string
+	Phone      string
+	Sample     bool // generated demo content
+	Images     []Image
+
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	PublishedAt time.Time // zero while pending
+	BumpedAt    time.Time // last publish or renew: the list order
+	ExpiresAt   time.Time // zero while pending
+}
+
+// Image is one stored photo of a post, in every size.
+type Image struct {
+	ThumbKey string
+	LargeKey string
+	Width    int // of the large size
+	Height   int
+}
+
+// StatusAt returns the post's status at now: an active post whose lifetime
+// has ended is expired even if no sweep has marked it yet.
+func (p *Post) StatusAt(now time.Time) Status {
+	if p.Status == Active && !now.Before(p.ExpiresAt) {
+		return Expired
+	}
+	return p.Status
+}
+
+// RenewableAt returns the earliest time the post may be renewed.
+func (p *Post) RenewableAt() time.Time {
+	return p.BumpedAt.Add(RenewAfter)
+}

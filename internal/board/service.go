@@ -1,0 +1,117 @@
+package board
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/corkboard/corkboard/internal/categories"
+	"github.com/corkboard/corkboard/internal/mail"
+	"github.com/corkboard/corkboard/internal/photos"
+	"github.com/corkboard/corkboard/internal/places"
+)
+
+// Service carries out what people do on the board: post, publish, edit,
+// renew, delete, recover links and browse. Handlers call it; it calls the
+// Store, Blobs, Cache and mail templates.
+type Service struct {
+	Store      Store
+	Blobs      Blobs
+	Cache      Cache
+	Places     *places.Directory
+	Categories *categories.Taxonomy
+	Mail       *mail.Templates
+	Log        *slog.Logger
+
+	SiteName    string
+	BaseURL     *url.URL // used in emailed links
+	MailFrom    string   // sender address of every message
+	PhotoLimits photos.Limits
+
+	// Now returns the current time; tests replace it. Times are truncated
+	// to microseconds, the precision both databases store.
+	Now func() time.Time
+	// MailQueued is called after a transaction queued mail, to wake the
+	// delivery worker. It may be nil.
+	MailQueued func()
+
+	photoSlots chan struct{}
+}
+
+// ServiceConfig lists what NewService needs.
+type ServiceConfig struct {
+	Store      Store
+	Blobs      Blobs
+	Cache      Cache
+	Places     *places.Directory
+	Categories *categories.Taxonomy
+	Mail       *mail.Templates
+	Log        *slog.Logger
+	SiteName   string
+	BaseURL    *url.URL
+	MailFrom   string
+	// PhotoWorkers bounds how many photos are decoded at once, which bounds
+	// memory under a burst of uploads.
+	PhotoWorkers int
+	PhotoLimits  photos.Limits
+}
+
+// NewService returns a Service with the real clock.
+func NewService(c ServiceConfig) *Service {
+	workers := c.PhotoWorkers
+	if workers < 1 {
+		workers = 2
+	}
+	return &Service{
+		Store: c.Store, Blobs: c.Blobs, Cache: c.Cache, Places: c.Places,
+		Categories: c.Categories, Mail: c.Mail, Log: c.Log,
+		SiteName: c.SiteName, BaseURL: c.BaseURL, MailFrom: c.MailFrom,
+		PhotoLimits: c.PhotoLimits,
+		Now:         time.Now,
+		photoSlots:  make(chan struct{}, workers),
+	}
+}
+
+func (s *Service) now() time.Time {
+	return s.Now().UTC().Truncate(time.Microsecond)
+}
+
+// ManageURL returns the emailed link for a token.
+func (s *Service) ManageURL(token string) string {
+	return s.BaseURL.JoinPath("manage", token).String()
+}
+
+// newMessage returns a message to one recipient with a fresh Message-ID.
+func (s *Service) newMessage(to, subject string, now time.Time) mail.Message {
+	return mail.Message{
+		ID:      mail.NewMessageID(s.BaseURL.Hostname()),
+		From:    s.MailFrom,
+		To:      to,
+		Subject: subject,
+		Date:    now,
+	}
+}
+
+func (s *Service) mailQueued() {
+	if s.MailQueued != nil {
+		s.MailQueued()
+	}
+}
+
+// invalidate drops every cached page and list that can show the post.
+func (s *Service) invalidate(ctx context.Context, p *Post) {
+	s.Cache.Invalidate(ctx, "region:"+p.Region, "post:"+p.ID, "all")
+}
+
+// internal wraps an unexpected error so that handlers log it and show a
+// generic message.
+func internal(what string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,113 @@
+// Package mail composes Corkboard's emails and delivers them through a
+// Sender: the outbox folder in the embedded default.
+package mail
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Message is one email ready to send. Text and HTML carry the same content.
+type Message struct {
+	ID      string // Message-ID without angle brackets, stable across retries
+	From    string
+	To      string
+	Subject string
+	Text    string
+	HTML    string
+	Date    time.Time
+	Headers map[string]string // extra headers, such as List-Unsubscribe
+}
+
+// NewMessageID returns a random Message-ID for the given domain.
+func NewMessageID(domain string) string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:]) + "@" + domain
+}
+
+// maxLine is kept under the 998-octet limit of RFC 5322 with room to spare.
+const maxLine = 900
+
+// Bytes renders the message in RFC 5322 format as multipart/alternative with
+// a plain-text and an HTML part. Both parts use 8bit encoding, so a link is
+// byte-identical in the two parts and never broken by soft line breaks.
+func (m Message) Bytes() ([]byte, error) {
+	if _, err := mail.ParseAddress(m.To); err != nil {
+		return nil, fmt.Errorf("invalid recipient: %w", err)
+	}
+	if _, err := mail.ParseAddress(m.From); err != nil {
+		return nil, fmt.Errorf("invalid sender: %w", err)
+	}
+	var b bytes.Buffer
+	boundary := "=_" + strings.ReplaceAll(m.ID, "@", "_")
+	header := func(k, v string) {
+		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+	}
+	header("From", m.From)
+	header("To", m.To)
+	header("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
+	header("Date", m.Date.UTC().Format(time.RFC1123Z))
+	header("Message-ID", "<"+m.ID+">")
+	for _, k := range sortedKeys(m.Headers) {
+		header(k, m.Headers[k])
+	}
+	header("MIME-Version", "1.0")
+	header("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
+	b.WriteString("\r\n")
+	for _, part := range []struct{ contentType, body string }{
+		{"text/plain; charset=utf-8", m.Text},
+		{"text/html; charset=utf-8", m.HTML},
+	} {
+		fmt.Fprintf(&b, "--%s\r\n", boundary)
+		header("Content-Type", part.contentType)
+		header("Content-Transfer-Encoding", "8bit")
+		b.WriteString("\r\n")
+		b.WriteString(crlfLines(part.body))
+		b.WriteString("\r\n")
+	}
+	fmt.Fprintf(&b, "--%s--\r\n", boundary)
+	return b.Bytes(), nil
+}
+
+// crlfLines converts line endings to CRLF and folds lines longer than maxLine
+// at a space. Links contain no spaces, so they are never folded.
+func crlfLines(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var out strings.Builder
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			out.WriteString("\r\n")
+		}
+		for len(line) > maxLine {
+			cut := strings.LastIndexByte(line[:maxLine], ' ')
+			if cut <= 0 {
+				cut = strings.IndexByte(line, ' ')
+				if cut < 0 {
+					break
+				}
+			}
+			out.WriteString(line[:cut])
+			out.WriteString("\r\n")
+			line = line[cut+1:]
+		}
+		out.WriteString(line)
+	}
+	return out.String()
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

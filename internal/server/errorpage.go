@@ -1,0 +1,7 @@
+package server
+
+type errorPage struct {
+	Page
+	Status  int
+	Message string
+}

@@ -1,0 +1,85 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/corkboard/corkboard/internal/board"
+)
+
+var statusByCode = map[board.Code]int{
+	board.Invalid:      http.StatusBadRequest,
+	board.Unauthorized: http.StatusUnauthorized,
+	board.NotFound:     http.StatusNotFound,
+	board.Conflict:     http.StatusConflict,
+	board.Gone:         http.StatusGone,
+	board.TooLarge:     http.StatusRequestEntityTooLarge,
+	board.Unsupported:  http.StatusUnsupportedMediaType,
+	board.RateLimited:  http.StatusTooManyRequests,
+	board.Unavailable:  http.StatusServiceUnavailable,
+	board.Internal:     http.StatusInternalServerError,
+}
+
+// publicError returns the status and the error as users may see it. An
+// unexpected error becomes a generic message; its cause is logged.
+func (s *Server) publicError(r *http.Request, err error) (int, *board.Error) {
+	var e *board.Error
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &e) && e.Code != board.Internal:
+		return statusByCode[e.Code], e
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge, &board.Error{Code: board.TooLarge,
+			Message: "The request is too large. Photos can be up to 20 MB each, 12 per post."}
+	}
+	s.log.Error("Request failed", "method", r.Method, "path", redactPath(r.URL.Path), "error", err)
+	return http.StatusInternalServerError, &board.Error{Code: board.Internal,
+		Message: "Something went wrong on our side. Please try again in a moment."}
+}
+
+// error answers with the error as JSON for API requests and as a page
+// otherwise.
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.apiError(w, r, err)
+		return
+	}
+	status, e := s.publicError(r, err)
+	s.render(w, r, status, "error", errorPage{Page: Page{Title: errorTitle(status), NoIndex: true}, Status: status, Message: e.Message})
+}
+
+func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	status, e := s.publicError(r, err)
+	body := map[string]any{"code": e.Code, "message": e.Message}
+	if len(e.Fields) > 0 {
+		body["fields"] = e.Fields
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="manage"`)
+	}
+	writeJSON(w, status, map[string]any{"error": body})
+}
+
+func errorTitle(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "Page not found"
+	case http.StatusGone:
+		return "No longer available"
+	default:
+		return http.StatusText(status)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":{"code":"internal","message":"encoding failed"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(append(data, '\n'))
+}

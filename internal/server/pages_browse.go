@@ -1,0 +1,208 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/corkboard/corkboard/internal/board"
+	"github.com/corkboard/corkboard/internal/categories"
+	"github.com/corkboard/corkboard/internal/places"
+)
+
+type homePage struct {
+	Page
+	States []stateRegions
+	ZIP    string
+	Error  string
+}
+
+type stateRegions struct {
+	State   string
+	Regions []places.Region
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	s.renderHome(w, r, http.StatusOK, "", "")
+}
+
+func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, zip, message string) {
+	var states []stateRegions
+	byState := map[string]int{}
+	for _, reg := range s.svc.Places.Regions() {
+		i, ok := byState[reg.State]
+		if !ok {
+			i = len(states)
+			byState[reg.State] = i
+			states = append(states, stateRegions{State: reg.State})
+		}
+		states[i].Regions = append(states[i].Regions, reg)
+	}
+	sortStates(states)
+	s.render(w, r, status, "home", homePage{
+		Page:   Page{Title: "Local classifieds", Description: "Buy, sell, find housing, jobs and services near you. Post free ads without an account."},
+		States: states, ZIP: zip, Error: message,
+	})
+}
+
+// goToZIP sends a visitor who typed a ZIP code to that ZIP's region.
+func (s *Server) goToZIP(w http.ResponseWriter, r *http.Request) {
+	zip := r.URL.Query().Get("zip")
+	place, err := s.svc.Places.Lookup(zip)
+	switch {
+	case errors.Is(err, places.ErrMalformedZIP):
+		s.renderHome(w, r, http.StatusBadRequest, zip, "Enter a 5-digit ZIP code, like 02134.")
+		return
+	case err != nil:
+		s.renderHome(w, r, http.StatusNotFound, zip, "ZIP code "+strings.TrimSpace(zip)+" was not found. Check it for typos.")
+		return
+	}
+	http.Redirect(w, r, "/"+place.Region+"/", http.StatusSeeOther)
+}
+
+type regionPage struct {
+	Page
+	Region   places.Region
+	Sections []sectionCounts
+	Total    int
+}
+
+type sectionCounts struct {
+	Section    categories.Section
+	Categories []categoryCount
+}
+
+type categoryCount struct {
+	Category categories.Category
+	Count    int
+}
+
+func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) {
+	region, ok := s.svc.Places.Region(r.PathValue("region"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+
+	counts, err := s.svc.RegionCounts(r.Context(), region.Slug)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+
+	page := regionPage{Page: Page{Title: region.Name + " classifieds",
+		Description: "Local classified ads in " + region.Name + ": for sale, housing, jobs, services and more."}, Region: region}
+	for _, sec := range s.svc.Categories.Sections {
+		sc := sectionCounts{Section: sec}
+		for _, c := range sec.Categories {
+			sc.Categories = append(sc.Categories, categoryCount{Category: c, Count: counts[c.Slug]})
+			page.Total += counts[c.Slug]
+		}
+		page.Sections = append(page.Sections, sc)
+	}
+	s.render(w, r, http.StatusOK, "region", page)
+}
+
+type categoryPage struct {
+	Page
+	Region   places.Region
+	Category categories.Category
+	Posts    []board.Post
+	Next     string
+	First    bool
+}
+
+const pageSize = 50
+
+func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
+	region, ok := s.svc.Places.Region(r.PathValue("region"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	cat, ok := s.svc.Categories.Category(r.PathValue("category"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	cursor := r.URL.Query().Get("after")
+
+	page, err := s.svc.ListPosts(r.Context(), region.Slug, cat.Slug, cursor, pageSize)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+
+	s.render(w, r, http.StatusOK, "category", categoryPage{
+		Page: Page{Title: cat.Name + " in " + region.Name,
+			Description: cat.Name + " classified ads in " + region.Name + ".",
+			Canonical:   "/" + region.Slug + "/" + cat.Slug + "/",
+			NoIndex:     cursor != ""},
+		Region: region, Category: cat, Posts: page.Posts, Next: page.Next, First: cursor == "",
+	})
+}
+
+type postPage struct {
+	Page
+	Post     *board.Post
+	Region   places.Region
+	Category categories.Category
+}
+
+// postPage shows a post under its readable URL, redirecting to the current
+// one when the title, region or category in the URL is outdated.
+func (s *Server) postPage(w http.ResponseWriter, r *http.Request) {
+	segment := r.PathValue("post")
+	if len(segment) < 16 {
+		s.notFound(w, r)
+		return
+	}
+	id := segment[len(segment)-16:]
+
+	p, err := s.svc.PublicPost(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if canonical := postPath(p); r.URL.Path != canonical {
+		http.Redirect(w, r, canonical, http.StatusMovedPermanently)
+		return
+	}
+	region, _ := s.svc.Places.Region(p.Region)
+	cat, _ := s.svc.Categories.Category(p.Category)
+
+	s.render(w, r, http.StatusOK, "post", postPage{
+		Page: Page{Title: p.Title, Description: truncate(p.Body, 160)},
+		Post: p, Region: region, Category: cat,
+	})
+}
+
+func (s *Server) about(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "about", struct{ Page }{Page{Title: "About"}})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.error(w, r, board.Errorf(board.NotFound, "There is nothing at this address. It may have been mistyped."))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.Store.Ping(r.Context()); err != nil {
+		s.log.Error("Health check failed", "error", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// truncate shortens text to at most n characters at a word boundary.
+func truncate(text string, n int) string {
+	runes := []rune(strings.Join(strings.Fields(text), " "))
+	if len(runes) <= n {
+		return string(runes)
+	}
+	cut := string(runes[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}

@@ -1,0 +1,133 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+
+	"github.com/corkboard/corkboard/internal/board"
+	"github.com/corkboard/corkboard/internal/categories"
+)
+
+// maxPostBody bounds a create or edit request: twelve photos of 20 MB
+// each plus the text fields.
+const maxPostBody = board.MaxPhotos*(20<<20) + (1 << 20)
+
+// multipartMemory is how much of a multipart body is kept in memory; the
+// rest of the photos spill to temporary files.
+const multipartMemory = 8 << 20
+
+type newPostPage struct {
+	Page
+	Form     postForm
+	Sections []categories.Section
+	Errors   map[string]string
+	Message  string
+	FormID   string
+	CSRF     string
+}
+
+// postForm holds what the person typed, to show it again after an error.
+type postForm struct {
+	Title, Body, Price, Category, ZIP, Email, Phone string
+}
+
+func (s *Server) newPostForm(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.renderNewPost(w, r, http.StatusOK, postForm{Category: q.Get("category"), ZIP: q.Get("zip")}, nil)
+}
+
+func (s *Server) renderNewPost(w http.ResponseWriter, r *http.Request, status int, form postForm, e *board.Error) {
+	formID := newFormID()
+	page := newPostPage{
+		Page:     Page{Title: "Post an ad", NoIndex: true},
+		Form:     form,
+		Sections: s.svc.Categories.Sections,
+		FormID:   formID,
+		CSRF:     s.formToken("new:" + formID),
+	}
+	if e != nil {
+		page.Errors, page.Message = e.Fields, e.Message
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, status, "new", page)
+}
+
+// createPost handles the form. The hidden form ID doubles as idempotency
+// key: a double click or a resent form creates one post and one email.
+func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxPostBody)
+	if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		s.error(w, r, tooLargeOr(err, "The form could not be read. Please try again."))
+		return
+	}
+	form := postForm{
+		Title: r.FormValue("title"), Body: r.FormValue("body"), Price: r.FormValue("price"),
+		Category: r.FormValue("category"), ZIP: r.FormValue("zip"), Email: r.FormValue("email"), Phone: r.FormValue("phone"),
+	}
+	formID := r.FormValue("form_id")
+	if formID == "" || !s.validFormToken("new:"+formID, r.FormValue("csrf")) {
+		s.renderNewPost(w, r, http.StatusBadRequest, form, board.Errorf(board.Invalid, "The form has expired. Please check your entries and send it again."))
+		return
+	}
+	if !s.limiter.allow("post:"+clientIP(r), 10, 2) {
+		s.renderNewPost(w, r, http.StatusTooManyRequests, form, board.Errorf(board.RateLimited, "You are posting very quickly. Please wait a minute and try again."))
+		return
+	}
+
+	draft := board.Draft{Title: form.Title, Body: form.Body, Price: form.Price, Category: form.Category,
+		ZIP: form.ZIP, Email: form.Email, Phone: form.Phone, Photos: uploads(r.MultipartForm, "images")}
+	_, err := s.svc.CreatePost(r.Context(), draft, "web:"+formID)
+	var e *board.Error
+	if errors.As(err, &e) && e.Code != board.Internal {
+		s.renderNewPost(w, r, statusByCode[e.Code], form, e)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/posted", http.StatusSeeOther)
+}
+
+func (s *Server) posted(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "posted", struct {
+		Page
+		DevOutbox bool
+	}{Page{Title: "Check your email", NoIndex: true}, s.outbox != nil && isLoopback(r)})
+}
+
+// uploads returns the files of a multipart field, skipping the empty part
+// a browser sends when no file was chosen.
+func uploads(form *multipart.Form, field string) []board.Upload {
+	if form == nil {
+		return nil
+	}
+	var out []board.Upload
+	for _, fh := range form.File[field] {
+		if fh.Size == 0 && fh.Filename == "" {
+			continue
+		}
+		out = append(out, board.Upload{Name: fh.Filename, Size: fh.Size, Open: func() (io.ReadCloser, error) { return fh.Open() }})
+	}
+	return out
+}
+
+func newFormID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// tooLargeOr returns a TooLarge error when err comes from the body size
+// limit, and an Invalid error with message otherwise.
+func tooLargeOr(err error, message string) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return err
+	}
+	return board.Errorf(board.Invalid, "%s", message)
+}

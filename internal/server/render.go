@@ -1,0 +1,187 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/corkboard/corkboard/internal/board"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Page is what every template needs besides its own data.
+type Page struct {
+	Title       string
+	Description string
+	Canonical   string // path of the canonical URL, when it differs from the request's
+	NoIndex     bool   // asks search engines not to index the page
+}
+
+// staticVersion is a content hash of the static files, appended to their
+// URLs so that browsers may cache them for a year.
+var staticVersion = func() string {
+	h := sha256.New()
+	fs.WalkDir(assets, "static", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			data, _ := assets.ReadFile(p)
+			h.Write(data)
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}()
+
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"price": func(cents *int64) string {
+			if cents == nil {
+				return ""
+			}
+			return board.FormatPrice(*cents)
+		},
+		"date": func(t time.Time) string { return t.UTC().Format("Jan 2, 2006") },
+		"datetime": func(t time.Time) string {
+			return t.UTC().Format("January 2, 2006 at 3:04 PM") + " UTC"
+		},
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"postPath": postPath,
+		"photo":    func(key string) string { return "/photos/" + key },
+		"static":   func(name string) string { return "/static/" + name + "?v=" + staticVersion },
+		"regionName": func(slug string) string {
+			if r, ok := s.svc.Places.Region(slug); ok {
+				return r.Name
+			}
+			return slug
+		},
+		"categoryName": func(slug string) string {
+			if c, ok := s.svc.Categories.Category(slug); ok {
+				return c.Name
+			}
+			return slug
+		},
+		"paragraphs": paragraphs,
+		"query": func(pairs ...string) string {
+			q := url.Values{}
+			for i := 0; i+1 < len(pairs); i += 2 {
+				if pairs[i+1] != "" {
+					q.Set(pairs[i], pairs[i+1])
+				}
+			}
+			if len(q) == 0 {
+				return ""
+			}
+			return "?" + q.Encode()
+		},
+		"add":   func(a, b int) int { return a + b },
+		"lines": func(s string) []string { return strings.Split(s, "\n") },
+		"isLink": func(s string) bool {
+			return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+		},
+	}
+}
+
+// parseTemplates parses layout.html together with each page template.
+func (s *Server) parseTemplates() (map[string]*template.Template, error) {
+	layout, err := template.New("layout.html").Funcs(s.funcs()).ParseFS(assets, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	pages, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, p := range pages {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(assets, p)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+// render executes a page template into a buffer first, so a template
+// error never leaves a half-written page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	t, ok := s.templates[name]
+	if !ok {
+		s.log.Error("Template not found", "template", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		s.log.Error("Rendering a page failed", "template", name, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+// postPath returns the readable URL path of a post:
+// /{region}/{category}/{title-slug}-{id}.
+func postPath(p *board.Post) string {
+	slug := titleSlug(p.Title)
+	if slug != "" {
+		slug += "-"
+	}
+	return "/" + p.Region + "/" + p.Category + "/" + slug + p.ID
+}
+
+// titleSlug turns a title into lowercase ASCII words joined by hyphens,
+// dropping accents: "Café table, 2 chairs!" becomes "cafe-table-2-chairs".
+func titleSlug(title string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range norm.NFKD.String(strings.ToLower(title)) {
+		switch {
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		case unicode.Is(unicode.Mn, r):
+		default:
+			dash = true
+		}
+		if b.Len() >= 60 {
+			break
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+// paragraphs splits text at blank lines for display.
+func paragraphs(text string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,118 @@
+// Package server is Corkboard's HTTP surface: the web pages, the JSON API
+// under /api/v1 and the photo files. Handlers parse, call board.Service,
+// and render; they hold no business rules.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"html/template"
+	"log/slog"
+	"net/http"
+
+	"github.com/corkboard/corkboard/internal/board"
+	"github.com/corkboard/corkboard/internal/mail"
+)
+
+// Server routes requests to handlers.
+type Server struct {
+	svc       *board.Service
+	log       *slog.Logger
+	templates map[string]*template.Template
+	secret    []byte    // HMAC key for form tokens
+	outbox    *mail.Dir // non-nil enables the development outbox pages
+	limiter   *rateLimiter
+	handler   http.Handler
+}
+
+// Config lists what New needs.
+type Config struct {
+	Service *board.Service
+	Log     *slog.Logger
+	// Outbox, when set, enables /dev/outbox for clients on the loopback
+	// interface: a way to read the mail of the embedded default.
+	Outbox *mail.Dir
+}
+
+// New builds the server and parses every template; a broken template
+// fails here rather than on a request.
+func New(ctx context.Context, c Config) (*Server, error) {
+	secret, err := c.Service.Store.Secret(ctx, "form-token", func() []byte {
+		b := make([]byte, 32)
+		rand.Read(b)
+		return b
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		svc:     c.Service,
+		log:     c.Log,
+		secret:  secret,
+		outbox:  c.Outbox,
+		limiter: newRateLimiter(),
+	}
+	if s.templates, err = s.parseTemplates(); err != nil {
+		return nil, err
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+func (s *Server) routes() http.Handler {
+	web := http.NewServeMux()
+	web.HandleFunc("GET /{$}", s.home)
+	web.HandleFunc("GET /about", s.about)
+	web.HandleFunc("GET /go", s.goToZIP)
+	web.HandleFunc("GET /new", s.newPostForm)
+	web.HandleFunc("POST /new", s.createPost)
+	web.HandleFunc("GET /posted", s.posted)
+	web.HandleFunc("GET /lost", s.lostForm)
+	web.HandleFunc("POST /lost", s.lostSubmit)
+	web.HandleFunc("GET /manage/{token}", s.managePage)
+	web.HandleFunc("POST /manage/{token}/publish", s.managePublish)
+	web.HandleFunc("POST /manage/{token}/edit", s.manageEdit)
+	web.HandleFunc("POST /manage/{token}/renew", s.manageRenew)
+	web.HandleFunc("POST /manage/{token}/delete", s.manageDelete)
+	web.HandleFunc("GET /{region}/{$}", s.regionPage)
+	web.HandleFunc("GET /{region}/{category}/{$}", s.categoryPage)
+	web.HandleFunc("GET /{region}/{category}/{post}", s.postPage)
+	web.HandleFunc("GET /static/{file}", s.static)
+	web.HandleFunc("GET /photos/{key}", s.photo)
+	web.HandleFunc("GET /healthz", s.healthz)
+	web.HandleFunc("GET /dev/outbox", s.outboxList)
+	web.HandleFunc("GET /dev/outbox/{name}", s.outboxMessage)
+	web.HandleFunc("/", s.notFound)
+
+	api := http.NewServeMux()
+	api.HandleFunc("POST /api/v1/posts", s.apiCreatePost)
+	api.HandleFunc("GET /api/v1/posts", s.apiListPosts)
+	api.HandleFunc("GET /api/v1/posts/{id}", s.apiGetPost)
+	api.HandleFunc("GET /api/v1/regions", s.apiRegions)
+	api.HandleFunc("GET /api/v1/categories", s.apiCategories)
+	api.HandleFunc("GET /api/v1/zip/{zip}", s.apiZIP)
+	api.HandleFunc("GET /api/v1/manage", s.apiManageGet)
+	api.HandleFunc("POST /api/v1/manage/publish", s.apiManagePublish)
+	api.HandleFunc("PATCH /api/v1/manage", s.apiManageEdit)
+	api.HandleFunc("POST /api/v1/manage/renew", s.apiManageRenew)
+	api.HandleFunc("DELETE /api/v1/manage", s.apiManageDelete)
+	api.HandleFunc("/api/", s.apiNotFound)
+
+	// Browsers send Sec-Fetch-Site or Origin with every form post; a post
+	// from another site is rejected before any handler runs. The API is
+	// exempt: it uses bearer tokens, never cookies.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.error(w, r, board.Errorf(board.Invalid, "This form was sent from another site. Go back, reload the page and try again."))
+	}))
+
+	root := http.NewServeMux()
+	root.Handle("/api/", api)
+	root.Handle("/", csrf.Handler(web))
+	return s.recoverPanics(s.logRequests(securityHeaders(root)))
+}

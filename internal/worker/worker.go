@@ -1,0 +1,141 @@
+// Package worker runs Corkboard's background jobs: mail delivery from the
+// outbox, the expiry sweep and the removal of photos nobody uses any more.
+package worker
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/corkboard/corkboard/internal/board"
+	"github.com/corkboard/corkboard/internal/mail"
+)
+
+// Worker runs the jobs until its context ends.
+type Worker struct {
+	Store  board.Store
+	Blobs  board.Blobs
+	Cache  board.Cache
+	Sender mail.Sender
+	Log    *slog.Logger
+	Now    func() time.Time
+
+	// PhotoGrace is how long photos of a deleted or expired post are kept
+	// before they are removed; they stop being served at once.
+	PhotoGrace time.Duration
+
+	wake chan struct{}
+}
+
+// New returns a Worker with the real clock.
+func New(store board.Store, blobs board.Blobs, cache board.Cache, sender mail.Sender, log *slog.Logger) *Worker {
+	return &Worker{
+		Store: store, Blobs: blobs, Cache: cache, Sender: sender, Log: log,
+		Now:        time.Now,
+		PhotoGrace: 24 * time.Hour,
+		wake:       make(chan struct{}, 1),
+	}
+}
+
+// Wake asks the mail loop to look at the outbox now.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers mail as it is queued and sweeps expired posts and unused
+// photos every few minutes, until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	mailTick := time.NewTicker(5 * time.Second)
+	defer mailTick.Stop()
+	sweepTick := time.NewTicker(5 * time.Minute)
+	defer sweepTick.Stop()
+	w.Sweep(ctx)
+	for {
+		w.DeliverMail(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-mailTick.C:
+		case <-sweepTick.C:
+			w.Sweep(ctx)
+		}
+	}
+}
+
+const mailLease = 2 * time.Minute
+
+// DeliverMail sends every due outbox message once. A failed delivery is
+// retried with exponential backoff from 30 seconds up to 6 hours.
+func (w *Worker) DeliverMail(ctx context.Context) {
+	for ctx.Err() == nil {
+		batch, err := w.Store.ClaimMail(ctx, w.Now().UTC(), mailLease, 20)
+		if err != nil {
+			w.Log.Error("Claiming outbox mail failed", "error", err)
+			return
+		}
+		if len(batch) == 0 {
+			return
+		}
+		for _, m := range batch {
+			w.deliver(ctx, m)
+		}
+	}
+}
+
+func (w *Worker) deliver(ctx context.Context, m board.OutboxMail) {
+	ref, err := w.Sender.Send(ctx, m.Message)
+	if err != nil {
+		backoff := time.Duration(math.Min(30*math.Pow(2, float64(m.Attempts-1)), 6*3600)) * time.Second
+		w.Log.Warn("Mail delivery failed", "mail_id", m.ID, "attempt", m.Attempts, "retry_in", backoff.String(), "error", err)
+		if err := w.Store.MarkMailFailed(ctx, m.ID, w.Now().UTC().Add(backoff), err.Error()); err != nil {
+			w.Log.Error("Recording a mail failure failed", "mail_id", m.ID, "error", err)
+		}
+		return
+	}
+	if err := w.Store.MarkMailSent(ctx, m.ID, w.Now().UTC()); err != nil {
+		// The lease runs out and the message is sent again under the same
+		// Message-ID; the outbox folder replaces its file.
+		w.Log.Error("Recording a sent mail failed", "mail_id", m.ID, "error", err)
+		return
+	}
+	w.Log.Info("Mail sent", "mail_id", m.ID, "file", ref)
+}
+
+// Sweep marks expired posts and removes photos that only dead posts used.
+func (w *Worker) Sweep(ctx context.Context) {
+	now := w.Now().UTC()
+	n, err := w.Store.ExpirePosts(ctx, now)
+	if err != nil {
+		w.Log.Error("Expiry sweep failed", "error", err)
+	} else if n > 0 {
+		w.Cache.Invalidate(ctx, "all")
+		w.Log.Info("Posts expired", "count", n)
+	}
+
+	for ctx.Err() == nil {
+		keys, err := w.Store.ReleasedImages(ctx, now.Add(-w.PhotoGrace), 200)
+		if err != nil {
+			w.Log.Error("Finding unused photos failed", "error", err)
+			return
+		}
+		if len(keys) == 0 {
+			return
+		}
+		for _, key := range keys {
+			if err := w.Blobs.Delete(ctx, key); err != nil {
+				w.Log.Error("Removing a photo failed", "key", key, "error", err)
+				return
+			}
+		}
+		if err := w.Store.ForgetImages(ctx, keys); err != nil {
+			w.Log.Error("Forgetting removed photos failed", "error", err)
+			return
+		}
+		w.Log.Info("Unused photos removed", "count", len(keys))
+	}
+}
