@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	netmail "net/mail"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/corkboard/corkboard/internal/categories"
@@ -87,7 +89,7 @@ func (s *Service) ManageURL(token string) string {
 // newMessage returns a message to one recipient with a fresh Message-ID.
 func (s *Service) newMessage(to, subject string, now time.Time) mail.Message {
 	return mail.Message{
-		ID:      mail.NewMessageID(s.BaseURL.Hostname()),
+		ID:      mail.NewMessageID(senderDomain(s.MailFrom)),
 		From:    s.MailFrom,
 		To:      to,
 		Subject: subject,
@@ -114,4 +116,14 @@ func internal(what string, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// senderDomain returns the domain of the sender address, for Message-IDs.
+func senderDomain(from string) string {
+	if addr, err := netmail.ParseAddress(from); err == nil {
+		if at := strings.LastIndexByte(addr.Address, '@'); at >= 0 {
+			return addr.Address[at+1:]
+		}
+	}
+	return "localhost.localdomain"
 }

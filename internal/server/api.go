@@ -128,7 +128,7 @@ func (s *Server) readDraft(w http.ResponseWriter, r *http.Request) (board.Draft,
 		}
 		fields := map[string]string{}
 		d := board.Draft{Title: in.Title, Body: in.Body, Category: in.Category, Email: in.Email, Phone: in.Phone,
-			Price: jsonScalar(in.Price, "price", fields), ZIP: jsonString(in.ZIP, "zip", fields)}
+			Price: jsonScalar(in.Price, "price", fields), ZIP: jsonScalar(in.ZIP, "zip", fields)}
 		if len(fields) > 0 {
 			return d, board.FieldErrors(fields)
 		}
@@ -158,7 +158,8 @@ func decodeJSON(r *http.Request, v any) error {
 }
 
 // jsonScalar accepts a JSON string or number as typed text; null or an
-// absent field is empty.
+// absent field is empty. A ZIP code sent as a number has lost any leading
+// zero, so 2134 then fails validation as a 4-digit ZIP code.
 func jsonScalar(raw json.RawMessage, field string, fields map[string]string) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
@@ -174,21 +175,6 @@ func jsonScalar(raw json.RawMessage, field string, fields map[string]string) str
 	}
 	fields[field] = "Must be a string or a number."
 	return ""
-}
-
-// jsonString accepts a JSON string only. ZIP codes must be strings
-// because a number loses the leading zero of 02134.
-func jsonString(raw json.RawMessage, field string, fields map[string]string) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		fields[field] = `Must be a string, like "02134".`
-		return ""
-	}
-	return s
 }
 
 func fieldError(field, message string) *board.Error {

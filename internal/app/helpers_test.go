@@ -1,0 +1,233 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/corkboard/corkboard/internal/app"
+)
+
+// clock is a settable time source shared by the service and the test.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// testServer is a Corkboard running on a loopback port with its own data
+// folder, stopped when the test ends.
+type testServer struct {
+	*app.App
+	URL   string
+	Clock *clock
+	t     testing.TB
+}
+
+func startServer(t testing.TB) *testServer {
+	t.Helper()
+	data := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", Data: data, LogFormat: "text"}, log)
+	if err != nil {
+		t.Fatalf("start app: %v", err)
+	}
+	if err := a.Listen(); err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	c := &clock{now: time.Now().UTC()}
+	a.Service.Now = c.Now
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		a.Close()
+	})
+	return &testServer{App: a, URL: a.BaseURL(), Clock: c, t: t}
+}
+
+// client does not follow redirects, so tests can check them.
+var client = &http.Client{
+	Timeout:       30 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+func (s *testServer) do(method, path string, body io.Reader, header map[string]string) response {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+}
+
+func (s *testServer) get(path string) response { return s.do("GET", path, nil, nil) }
+
+func (s *testServer) postForm(path string, form url.Values) response {
+	return s.do("POST", path, strings.NewReader(form.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+}
+
+func (s *testServer) postJSON(path string, v any, header map[string]string) response {
+	b, _ := json.Marshal(v)
+	h := map[string]string{"Content-Type": "application/json"}
+	for k, v := range header {
+		h[k] = v
+	}
+	return s.do("POST", path, bytes.NewReader(b), h)
+}
+
+// multipartBody builds a multipart/form-data body with fields and files.
+func multipartBody(t testing.TB, fields map[string]string, files map[string][]byte) (io.Reader, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	for name, data := range files {
+		part, err := w.CreateFormFile("images", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part.Write(data)
+	}
+	w.Close()
+	return &buf, w.FormDataContentType()
+}
+
+// makeJPEG encodes a w×h test picture with a gradient.
+func makeJPEG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), 120, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+var manageLink = regexp.MustCompile(`https?://[^\s"<>]+/manage/[A-Za-z0-9_-]{43}`)
+
+// waitForMail waits until the outbox holds n messages and returns the
+// newest one's raw bytes.
+func (s *testServer) waitForMail(n int) string {
+	s.t.Helper()
+	dir := filepath.Join(s.Config.Data, "outbox")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		names, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+		if len(names) >= n {
+			newest, newestTime := "", time.Time{}
+			for _, name := range names {
+				if fi, err := os.Stat(name); err == nil && !fi.ModTime().Before(newestTime) {
+					newest, newestTime = name, fi.ModTime()
+				}
+			}
+			b, err := os.ReadFile(newest)
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			return string(b)
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("outbox has %d messages after 10s, want %d", len(names), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func mailCount(s *testServer) int {
+	names, _ := filepath.Glob(filepath.Join(s.Config.Data, "outbox", "*.eml"))
+	return len(names)
+}
+
+// tokenOf extracts the manage token from a message.
+func tokenOf(t testing.TB, msg string) string {
+	t.Helper()
+	link := manageLink.FindString(msg)
+	if link == "" {
+		t.Fatalf("no manage link in message:\n%s", msg)
+	}
+	return link[len(link)-43:]
+}
+
+var hiddenInput = regexp.MustCompile(`name="(form_id|csrf)" value="([^"]+)"`)
+
+// formTokens returns the hidden form_id and csrf values of a page.
+func formTokens(t testing.TB, page string) (formID, csrf string) {
+	t.Helper()
+	for _, m := range hiddenInput.FindAllStringSubmatch(page, -1) {
+		switch m[1] {
+		case "form_id":
+			formID = m[2]
+		case "csrf":
+			csrf = m[2]
+		}
+	}
+	if csrf == "" {
+		t.Fatalf("no csrf field in page")
+	}
+	return formID, csrf
+}
+
+func sharedData(t testing.TB, parts ...string) string {
+	t.Helper()
+	path := filepath.Join(append([]string{"..", "..", "..", "shared", "data"}, parts...)...)
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("shared test data %s is absent; these tests need ../shared/data next to the repository", path)
+	}
+	return path
+}
