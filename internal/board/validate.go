@@ -2,9 +2,9 @@ package board
 
 import (
 	"bytes"
-	"io"
 	"errors"
 	"fmt"
+	"io"
 	"net/mail"
 	"strings"
 	"unicode"

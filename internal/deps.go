@@ -1,6 +1,0 @@
-package internal
-
-import (
-	_ "golang.org/x/image/draw"
-	_ "modernc.org/sqlite"
-)
