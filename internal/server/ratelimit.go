@@ -27,11 +27,31 @@ func newRateLimiter() *rateLimiter {
 	return &rateLimiter{buckets: map[string]*bucket{}}
 }
 
-// allow takes one token from the bucket of key, which holds up to burst
-// tokens and refills at perMinute tokens a minute.
+// allow reports whether the bucket of key has a token left, without
+// taking it. The bucket holds up to burst tokens and refills at perMinute
+// tokens a minute.
 func (l *rateLimiter) allow(key string, burst, perMinute float64) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.refill(key, burst, perMinute).tokens >= 1
+}
+
+// take removes one token from the bucket of key and reports whether there
+// was one.
+func (l *rateLimiter) take(key string, burst, perMinute float64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.refill(key, burst, perMinute)
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// refill returns the bucket of key, topped up for the time since its last
+// use. Called with the lock held.
+func (l *rateLimiter) refill(key string, burst, perMinute float64) *bucket {
 	now := time.Now()
 	if now.Sub(l.swept) > 10*time.Minute {
 		for k, b := range l.buckets {
@@ -48,12 +68,15 @@ func (l *rateLimiter) allow(key string, burst, perMinute float64) bool {
 	}
 	b.tokens = min(burst, b.tokens+now.Sub(b.last).Minutes()*perMinute)
 	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return b
 }
+
+// Limits for creating posts: a burst of 10, then 2 a minute per address.
+// Only created posts count, so someone fixing typos is never blocked.
+const (
+	postBurst     = 10
+	postPerMinute = 2
+)
 
 // clientIP returns the address of the connection's peer.
 //

@@ -1,0 +1,241 @@
+package app_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// publishPost creates and publishes a post through the API and returns
+// its id and manage token.
+func (s *testServer) publishPost(fields map[string]any) (id, token string) {
+	s.t.Helper()
+	before := mailCount(s)
+	res := s.postJSON("/api/v1/posts", fields, nil)
+	if res.Status != http.StatusAccepted {
+		s.t.Fatalf("create: got status %d: %s", res.Status, res.Body)
+	}
+	var created struct{ ID string }
+	json.Unmarshal([]byte(res.Body), &created)
+	token = tokenOf(s.t, s.waitForMail(before+1))
+	if res := s.do("POST", "/api/v1/manage/publish", nil, map[string]string{"Authorization": "Bearer " + token}); res.Status != http.StatusOK {
+		s.t.Fatalf("publish: got status %d: %s", res.Status, res.Body)
+	}
+	return created.ID, token
+}
+
+type listAnswer struct {
+	Posts []struct {
+		ID    string
+		Title string
+	}
+	NextCursor *string `json:"next_cursor"`
+}
+
+func (s *testServer) list(query string) listAnswer {
+	s.t.Helper()
+	res := s.get("/api/v1/posts?" + query)
+	if res.Status != http.StatusOK {
+		s.t.Fatalf("list %s: got status %d: %s", query, res.Status, res.Body)
+	}
+	var out listAnswer
+	json.Unmarshal([]byte(res.Body), &out)
+	return out
+}
+
+func TestExpiryIsImmediate(t *testing.T) {
+	s := startServer(t)
+	id, _ := s.publishPost(map[string]any{"title": "Free firewood", "category": "free-stuff", "zip": "98101", "email": "c@example.com"})
+	region := s.list("category=free-stuff")
+	if len(region.Posts) != 1 {
+		t.Fatalf("got %d posts before expiry, want 1", len(region.Posts))
+	}
+	s.get("/seattle/free-stuff/") // fill the cache
+
+	// free-stuff lives 7 days; no sweep runs in between.
+	s.Clock.Advance(7*24*time.Hour + time.Second)
+
+	if got := len(s.list("category=free-stuff").Posts); got != 0 {
+		t.Errorf("API list: got %d posts after expiry, want 0", got)
+	}
+	if got := s.get("/api/v1/posts/" + id).Status; got != http.StatusGone {
+		t.Errorf("API post: got status %d, want 410", got)
+	}
+	if page := s.get("/seattle/free-stuff/"); strings.Contains(page.Body, "Free firewood") {
+		t.Error("category page still lists the expired post")
+	}
+	if page := s.get("/seattle/"); !strings.Contains(page.Body, "0 live ads") {
+		t.Error("region page still counts the expired post")
+	}
+}
+
+// TestPaginationStable pages through a category while new posts arrive:
+// no post is skipped or shown twice.
+func TestPaginationStable(t *testing.T) {
+	s := startServer(t)
+	for i := range 7 {
+		s.Clock.Advance(time.Second)
+		s.publishPost(map[string]any{"title": fmt.Sprintf("Chair %d", i), "category": "furniture", "zip": "60601", "email": "d@example.com"})
+	}
+
+	seen := map[string]int{}
+	page := s.list("region=chicago&category=furniture&limit=3")
+	for _, p := range page.Posts {
+		seen[p.Title]++
+	}
+	for page.NextCursor != nil {
+		s.Clock.Advance(time.Second)
+		s.publishPost(map[string]any{"title": "Newer chair", "category": "furniture", "zip": "60601", "email": "d@example.com"})
+		page = s.list("region=chicago&category=furniture&limit=3&cursor=" + *page.NextCursor)
+		for _, p := range page.Posts {
+			seen[p.Title]++
+		}
+	}
+	for i := range 7 {
+		if got := seen[fmt.Sprintf("Chair %d", i)]; got != 1 {
+			t.Errorf("Chair %d: seen %d times, want 1", i, got)
+		}
+	}
+	if got := seen["Newer chair"]; got != 0 {
+		t.Errorf("posts added after the first page appeared %d times on later pages, want 0", got)
+	}
+}
+
+func TestAPIErrors(t *testing.T) {
+	s := startServer(t)
+	valid := map[string]any{"title": "Lamp", "category": "household", "zip": "02134", "email": "e@example.com"}
+	with := func(k string, v any) map[string]any {
+		m := map[string]any{}
+		for kk, vv := range valid {
+			m[kk] = vv
+		}
+		m[k] = v
+		return m
+	}
+	cases := []struct {
+		name  string
+		body  map[string]any
+		field string
+	}{
+		{"negative price", with("price", "-5"), "price"},
+		{"exponent price", with("price", "1e3"), "price"},
+		{"word price", with("price", "abc"), "price"},
+		{"huge price", with("price", "99999999999999"), "price"},
+		{"title too long", with("title", strings.Repeat("é", 101)), "title"},
+		{"empty title", with("title", "   "), "title"},
+		{"body too long", with("body", strings.Repeat("x", 10001)), "body"},
+		{"unknown zip", with("zip", "00000"), "zip"},
+		{"short zip", with("zip", "2134"), "zip"},
+		{"zip as number loses zero", with("zip", 2134), "zip"},
+		{"bad email", with("email", "not-an-email"), "email"},
+		{"unknown category", with("category", "spaceships"), "category"},
+		{"bad phone", with("phone", "call me"), "phone"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := s.postJSON("/api/v1/posts", tc.body, nil)
+			if res.Status != http.StatusBadRequest {
+				t.Fatalf("got status %d, want 400: %s", res.Status, res.Body)
+			}
+			var e struct {
+				Error struct {
+					Code   string
+					Fields map[string]string
+				}
+			}
+			json.Unmarshal([]byte(res.Body), &e)
+			if e.Error.Code != "invalid" || e.Error.Fields[tc.field] == "" {
+				t.Errorf("got %s, want code invalid with a message for %s", res.Body, tc.field)
+			}
+		})
+	}
+
+	t.Run("100 characters is a valid title", func(t *testing.T) {
+		if res := s.postJSON("/api/v1/posts", with("title", strings.Repeat("é", 100)), nil); res.Status != http.StatusAccepted {
+			t.Errorf("got status %d, want 202: %s", res.Status, res.Body)
+		}
+	})
+
+	t.Run("malformed JSON is a 400", func(t *testing.T) {
+		res := s.do("POST", "/api/v1/posts", strings.NewReader(`{"title":`), map[string]string{"Content-Type": "application/json"})
+		if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, `"code":"invalid"`) {
+			t.Errorf("got status %d %s, want 400 invalid", res.Status, res.Body)
+		}
+	})
+
+	t.Run("unknown content type is a 415", func(t *testing.T) {
+		res := s.do("POST", "/api/v1/posts", strings.NewReader(`x`), map[string]string{"Content-Type": "text/plain"})
+		if res.Status != http.StatusUnsupportedMediaType {
+			t.Errorf("got status %d, want 415", res.Status)
+		}
+	})
+
+	t.Run("manage without a token is a 401", func(t *testing.T) {
+		if res := s.get("/api/v1/manage"); res.Status != http.StatusUnauthorized {
+			t.Errorf("got status %d, want 401", res.Status)
+		}
+	})
+
+	t.Run("manage with an unknown token is a 404", func(t *testing.T) {
+		res := s.do("GET", "/api/v1/manage", nil, map[string]string{"Authorization": "Bearer " + strings.Repeat("A", 43)})
+		if res.Status != http.StatusNotFound {
+			t.Errorf("got status %d, want 404", res.Status)
+		}
+	})
+
+	t.Run("unknown manage link is a friendly 404 page", func(t *testing.T) {
+		res := s.get("/manage/" + strings.Repeat("B", 43))
+		if res.Status != http.StatusNotFound || !strings.Contains(res.Body, "ask for your links again") {
+			t.Errorf("got status %d, want 404 with help", res.Status)
+		}
+	})
+
+	t.Run("idempotency key reused for another body is a 409", func(t *testing.T) {
+		key := map[string]string{"Idempotency-Key": "k-1"}
+		if res := s.postJSON("/api/v1/posts", valid, key); res.Status != http.StatusAccepted {
+			t.Fatalf("got status %d", res.Status)
+		}
+		if res := s.postJSON("/api/v1/posts", with("title", "Other"), key); res.Status != http.StatusConflict {
+			t.Errorf("got status %d, want 409", res.Status)
+		}
+	})
+
+	t.Run("bad list parameters name the parameter", func(t *testing.T) {
+		for _, q := range []string{"limit=0", "limit=abc", "region=atlantis", "cursor=abc"} {
+			res := s.get("/api/v1/posts?" + q)
+			if res.Status != http.StatusBadRequest {
+				t.Errorf("%s: got status %d, want 400", q, res.Status)
+			}
+		}
+	})
+
+	t.Run("zip lookup keeps the leading zero", func(t *testing.T) {
+		res := s.get("/api/v1/zip/02134-1234")
+		if !strings.Contains(res.Body, `"zip":"02134"`) || !strings.Contains(res.Body, `"region":"boston"`) {
+			t.Errorf("got %s", res.Body)
+		}
+		if got := s.get("/api/v1/zip/99999").Status; got != http.StatusNotFound {
+			t.Errorf("unknown zip: got status %d, want 404", got)
+		}
+	})
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	s := startServer(t)
+	for _, path := range []string{"/", "/new", "/boston/", "/api/v1/regions", "/nowhere"} {
+		res := s.get(path)
+		csp := res.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("%s: got CSP %q", path, csp)
+		}
+		if got := res.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s: got X-Content-Type-Options %q, want nosniff", path, got)
+		}
+	}
+	if res := s.get("/healthz"); res.Status != http.StatusOK {
+		t.Errorf("healthz: got status %d", res.Status)
+	}
+}
