@@ -59,8 +59,9 @@ type Store interface {
 	// ReleasedImages returns photo keys used only by posts that were
 	// deleted or expired before the given time.
 	ReleasedImages(ctx context.Context, before time.Time, limit int) ([]string, error)
-	// ForgetImages deletes the image rows that use any of keys.
-	ForgetImages(ctx context.Context, keys []string) error
+	// ForgetImages deletes the image rows that use any of keys in posts
+	// that were deleted or expired before the given time.
+	ForgetImages(ctx context.Context, keys []string, before time.Time) error
 
 	// Secret returns the named server secret, creating it with generate on
 	// first use, so every app server shares one value.

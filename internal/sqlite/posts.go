@@ -378,8 +378,9 @@ func (s *Store) ReleasedImages(ctx context.Context, before time.Time, limit int)
 	return keys, rows.Err()
 }
 
-// ForgetImages deletes the image rows of dead posts that use any of keys.
-func (s *Store) ForgetImages(ctx context.Context, keys []string) error {
+// ForgetImages deletes the image rows that use any of keys in posts that
+// died before the given time.
+func (s *Store) ForgetImages(ctx context.Context, keys []string, before time.Time) error {
 	if len(keys) == 0 {
 		return nil
 	}
@@ -388,10 +389,12 @@ func (s *Store) ForgetImages(ctx context.Context, keys []string) error {
 		args = append(args, k)
 	}
 	args = append(args, args...)
+	args = append(args, micros(before), micros(before))
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM post_images WHERE (thumb_key IN (`+placeholders(len(keys))+`)
 			OR large_key IN (`+placeholders(len(keys))+`))
-			AND post_id IN (SELECT id FROM posts WHERE status IN ('deleted', 'expired'))`, args...)
+			AND post_id IN (SELECT id FROM posts WHERE (status = 'deleted' AND deleted_at < ?)
+				OR (status IN ('active', 'expired') AND expires_at < ?))`, args...)
 		if err != nil {
 			return fmt.Errorf("delete image rows: %w", err)
 		}

@@ -106,6 +106,8 @@ func (w *Worker) deliver(ctx context.Context, m board.OutboxMail) {
 	w.Log.Info("Mail sent", "mail_id", m.ID, "file", ref)
 }
 
+const releaseBatch = 200
+
 // Sweep marks expired posts and removes photos that only dead posts used.
 func (w *Worker) Sweep(ctx context.Context) {
 	now := w.Now().UTC()
@@ -118,7 +120,8 @@ func (w *Worker) Sweep(ctx context.Context) {
 	}
 
 	for ctx.Err() == nil {
-		keys, err := w.Store.ReleasedImages(ctx, now.Add(-w.PhotoGrace), 200)
+		before := now.Add(-w.PhotoGrace)
+		keys, err := w.Store.ReleasedImages(ctx, before, releaseBatch)
 		if err != nil {
 			w.Log.Error("Finding unused photos failed", "error", err)
 			return
@@ -132,10 +135,13 @@ func (w *Worker) Sweep(ctx context.Context) {
 				return
 			}
 		}
-		if err := w.Store.ForgetImages(ctx, keys); err != nil {
+		if err := w.Store.ForgetImages(ctx, keys, before); err != nil {
 			w.Log.Error("Forgetting removed photos failed", "error", err)
 			return
 		}
 		w.Log.Info("Unused photos removed", "count", len(keys))
+		if len(keys) < releaseBatch {
+			return
+		}
 	}
 }
