@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -238,4 +239,40 @@ func TestSecurityHeaders(t *testing.T) {
 	if res := s.get("/healthz"); res.Status != http.StatusOK {
 		t.Errorf("healthz: got status %d", res.Status)
 	}
+}
+
+func TestReplyToPoster(t *testing.T) {
+	s := startServer(t)
+	id, _ := s.publishPost(map[string]any{"title": "Desk", "category": "furniture", "zip": "02134", "email": "owner@example.com"})
+	var post struct{ URL string }
+	json.Unmarshal([]byte(s.get("/api/v1/posts/"+id).Body), &post)
+	path := strings.TrimPrefix(post.URL, s.URL)
+	_, csrf := formTokens(t, s.get(path).Body)
+
+	t.Run("missing message keeps the typed email", func(t *testing.T) {
+		res := s.postForm(path+"/reply", url.Values{"csrf": {csrf}, "email": {"buyer@example.com"}})
+		if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, `value="buyer@example.com"`) {
+			t.Errorf("got status %d, want 400 with the email kept", res.Status)
+		}
+	})
+
+	t.Run("reply reaches the poster with Reply-To", func(t *testing.T) {
+		before := mailCount(s)
+		res := s.postForm(path+"/reply", url.Values{"csrf": {csrf}, "email": {"buyer@example.com"}, "message": {"Is it still available?"}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("got status %d, want 303", res.Status)
+		}
+		msg := s.waitForMail(before + 1)
+		for _, want := range []string{"To: owner@example.com", "Reply-To: buyer@example.com", "Is it still available?"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("reply mail lacks %q", want)
+			}
+		}
+	})
+
+	t.Run("the poster's address is not on the page", func(t *testing.T) {
+		if strings.Contains(s.get(path).Body, "owner@example.com") {
+			t.Error("post page shows the poster's email")
+		}
+	})
 }

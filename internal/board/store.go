@@ -47,6 +47,8 @@ type Store interface {
 	// unexpired active post.
 	ImageLive(ctx context.Context, key string, now time.Time) (bool, error)
 
+	// QueueMail adds a message to the outbox on its own.
+	QueueMail(ctx context.Context, msg mail.Message) error
 	// ClaimMail leases up to limit due outbox messages for lease.
 	ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMail, error)
 	// MarkMailSent records delivery and erases the body, which holds tokens.

@@ -48,8 +48,11 @@ func (m Message) Bytes() ([]byte, error) {
 	}
 	var b bytes.Buffer
 	boundary := "=_" + strings.ReplaceAll(m.ID, "@", "_")
+	// Header values never contain line breaks, so no caller can inject
+	// a header.
+	noBreaks := strings.NewReplacer("\r", " ", "\n", " ")
 	header := func(k, v string) {
-		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+		fmt.Fprintf(&b, "%s: %s\r\n", k, noBreaks.Replace(v))
 	}
 	header("From", m.From)
 	header("To", m.To)

@@ -147,6 +147,15 @@ type postPage struct {
 	Post     *board.Post
 	Region   places.Region
 	Category categories.Category
+	Reply    replyForm
+}
+
+// replyForm is the "contact the poster" form under a post.
+type replyForm struct {
+	Email, Message string
+	CSRF           string
+	Errors         map[string]string
+	Sent           bool
 }
 
 // postPage shows a post under its readable URL, redirecting to the current
@@ -168,13 +177,53 @@ func (s *Server) postPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, canonical, http.StatusMovedPermanently)
 		return
 	}
+	s.renderPost(w, r, http.StatusOK, p, replyForm{Sent: r.URL.Query().Get("reply") == "sent"})
+}
+
+func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, status int, p *board.Post, reply replyForm) {
 	region, _ := s.svc.Places.Region(p.Region)
 	cat, _ := s.svc.Categories.Category(p.Category)
-
-	s.render(w, r, http.StatusOK, "post", postPage{
-		Page: Page{Title: p.Title, Description: truncate(p.Body, 160)},
-		Post: p, Region: region, Category: cat,
+	reply.CSRF = s.formToken("reply:" + p.ID)
+	s.render(w, r, status, "post", postPage{
+		Page: Page{Title: p.Title, Description: truncate(p.Body, 160), Canonical: postPath(p)},
+		Post: p, Region: region, Category: cat, Reply: reply,
 	})
+}
+
+// replyToPost mails a visitor's message to the poster without showing
+// either address to the other until the poster answers.
+func (s *Server) replyToPost(w http.ResponseWriter, r *http.Request) {
+	segment := r.PathValue("post")
+	id := segment[max(0, len(segment)-16):]
+	p, err := s.svc.PublicPost(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	form := replyForm{Email: r.FormValue("email"), Message: r.FormValue("message")}
+	if !s.validFormToken("reply:"+p.ID, r.FormValue("csrf")) {
+		form.Errors = map[string]string{"message": "The form has expired. Please send it again."}
+		s.renderPost(w, r, http.StatusBadRequest, p, form)
+		return
+	}
+	if !s.limiter.take("reply:"+clientIP(r), 5, 0.5) {
+		form.Errors = map[string]string{"message": "You have sent many messages. Please wait a few minutes."}
+		s.renderPost(w, r, http.StatusTooManyRequests, p, form)
+		return
+	}
+
+	err = s.svc.Reply(r.Context(), p.ID, form.Email, form.Message)
+	var e *board.Error
+	if errors.As(err, &e) && e.Code == board.Invalid {
+		form.Errors = e.Fields
+		s.renderPost(w, r, http.StatusBadRequest, p, form)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, postPath(p)+"?reply=sent#reply", http.StatusSeeOther)
 }
 
 func (s *Server) about(w http.ResponseWriter, r *http.Request) {

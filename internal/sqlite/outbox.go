@@ -26,6 +26,11 @@ func enqueueMail(ctx context.Context, tx *sql.Tx, msg mail.Message) error {
 	return nil
 }
 
+// QueueMail adds one message to the outbox.
+func (s *Store) QueueMail(ctx context.Context, msg mail.Message) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return enqueueMail(ctx, tx, msg) })
+}
+
 // ClaimMail leases due messages so that no other worker takes them until
 // the lease runs out; a worker that dies leaves them to be retried.
 func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]board.OutboxMail, error) {
