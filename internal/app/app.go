@@ -135,7 +135,8 @@ func (a *App) Run(ctx context.Context) error {
 	if isLoopbackAddr(a.listener.Addr()) {
 		outbox = a.Outbox
 	}
-	srv, err := server.New(ctx, server.Config{Service: a.Service, Log: a.Log, Outbox: outbox})
+	srv, err := server.New(ctx, server.Config{Service: a.Service, Log: a.Log, Outbox: outbox,
+		PostLimit: server.RateLimit{Burst: float64(a.Config.PostBurst), PerMinute: float64(a.Config.PostRate) / 60}})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/corkboard/corkboard/internal/app"
 )
 
 // publishPost creates and publishes a post through the API and returns
@@ -275,4 +277,27 @@ func TestReplyToPoster(t *testing.T) {
 			t.Error("post page shows the poster's email")
 		}
 	})
+}
+
+func TestPostingRateLimit(t *testing.T) {
+	s := startServerWith(t, func(c *app.Config) { c.PostBurst = 2 })
+	valid := map[string]any{"title": "Lamp", "category": "household", "zip": "02134", "email": "e@example.com"}
+
+	for range 3 {
+		if res := s.postJSON("/api/v1/posts", map[string]any{"title": ""}, nil); res.Status != http.StatusBadRequest {
+			t.Fatalf("invalid post: got status %d, want 400", res.Status)
+		}
+	}
+	for i := range 2 {
+		if res := s.postJSON("/api/v1/posts", valid, nil); res.Status != http.StatusAccepted {
+			t.Fatalf("post %d: got status %d, want 202 (invalid requests must not use up the limit)", i+1, res.Status)
+		}
+	}
+	res := s.postJSON("/api/v1/posts", valid, nil)
+	if res.Status != http.StatusTooManyRequests {
+		t.Errorf("third post: got status %d, want 429", res.Status)
+	}
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
 }

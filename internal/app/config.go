@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -21,6 +22,8 @@ type Config struct {
 	Categories string // optional JSON file that replaces the built-in taxonomy
 	MailFrom   string // sender address of every message
 	LogFormat  string // "text" or "json"
+	PostBurst  int    // posts one client address may create at once
+	PostRate   int    // posts one client address may create per hour after the burst
 }
 
 // env returns the value of a CORKBOARD_ variable or a default.
@@ -31,6 +34,20 @@ func env(name, fallback string) string {
 	return fallback
 }
 
+// envInt returns the integer value of a CORKBOARD_ variable, or fallback
+// when it is unset or not a number; Validate then reports a bad value.
+func envInt(name string, fallback int) int {
+	v, ok := os.LookupEnv("CORKBOARD_" + name)
+	if !ok {
+		return fallback
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
 // RegisterFlags defines the shared flags on fs, with environment defaults.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "localhost:8080"), "listen address, host:port (env CORKBOARD_ADDR)")
@@ -38,6 +55,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public URL of the site, used in emailed links; default http://ADDR (env CORKBOARD_BASE_URL)")
 	fs.StringVar(&c.Categories, "categories", env("CATEGORIES", ""), "JSON file that replaces the built-in categories (env CORKBOARD_CATEGORIES)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", ""), "sender address of emails; default corkboard@HOST of the base URL (env CORKBOARD_MAIL_FROM)")
+	fs.IntVar(&c.PostBurst, "post-burst", envInt("POST_BURST", 10), "posts one client address may create at once (env CORKBOARD_POST_BURST)")
+	fs.IntVar(&c.PostRate, "post-rate", envInt("POST_RATE", 60), "posts per hour one client address may create after the burst (env CORKBOARD_POST_RATE)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (env CORKBOARD_LOG_FORMAT)")
 }
 
@@ -61,6 +80,12 @@ func (c *Config) Validate() error {
 		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 			return fmt.Errorf("--mail-from (CORKBOARD_MAIL_FROM) %q: want an email address", c.MailFrom)
 		}
+	}
+	if c.PostBurst < 1 {
+		return fmt.Errorf("--post-burst (CORKBOARD_POST_BURST) must be a whole number of at least 1")
+	}
+	if c.PostRate < 1 {
+		return fmt.Errorf("--post-rate (CORKBOARD_POST_RATE) must be a whole number of at least 1 per hour")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format (CORKBOARD_LOG_FORMAT) %q: want text or json", c.LogFormat)

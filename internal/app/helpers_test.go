@@ -52,13 +52,23 @@ type testServer struct {
 
 func startServer(t testing.TB) *testServer {
 	t.Helper()
+	return startServerWith(t, nil)
+}
+
+// startServerWith starts a server after adjust changed its configuration.
+func startServerWith(t testing.TB, adjust func(*app.Config)) *testServer {
+	t.Helper()
 	data := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, app.Config{Addr: "127.0.0.1:0", Data: data, LogFormat: "text"}, log)
+	cfg := app.Config{Addr: "127.0.0.1:0", Data: data, LogFormat: "text", PostBurst: 1000, PostRate: 60}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	a, err := app.New(ctx, cfg, log)
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}
@@ -77,6 +87,14 @@ func startServer(t testing.TB) *testServer {
 		a.Close()
 	})
 	return &testServer{App: a, URL: a.BaseURL(), Clock: c, t: t}
+}
+
+// with returns the server bound to a subtest, so its helpers fail that
+// subtest.
+func (s *testServer) with(t testing.TB) *testServer {
+	c := *s
+	c.t = t
+	return &c
 }
 
 // client does not follow redirects, so tests can check them.

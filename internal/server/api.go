@@ -84,7 +84,7 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, fieldError("Idempotency-Key", "Must be at most 255 characters."))
 		return
 	}
-	if !s.limiter.allow("post:"+clientIP(r), postBurst, postPerMinute) {
+	if !s.allowPost(r) {
 		w.Header().Set("Retry-After", "30")
 		s.apiError(w, r, board.Errorf(board.RateLimited, "Too many posts from your address. Try again in a minute."))
 		return
@@ -104,7 +104,7 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.limiter.take("post:"+clientIP(r), postBurst, postPerMinute)
+	s.tookPost(r)
 	writeJSON(w, http.StatusAccepted, created)
 }
 

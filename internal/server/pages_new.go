@@ -73,7 +73,7 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		s.renderNewPost(w, r, http.StatusBadRequest, form, board.Errorf(board.Invalid, "The form has expired. Please check your entries and send it again."))
 		return
 	}
-	if !s.limiter.allow("post:"+clientIP(r), postBurst, postPerMinute) {
+	if !s.allowPost(r) {
 		s.renderNewPost(w, r, http.StatusTooManyRequests, form, board.Errorf(board.RateLimited, "You are posting very quickly. Please wait a minute and try again."))
 		return
 	}
@@ -90,7 +90,7 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.limiter.take("post:"+clientIP(r), postBurst, postPerMinute)
+	s.tookPost(r)
 	http.Redirect(w, r, "/posted", http.StatusSeeOther)
 }
 

@@ -71,12 +71,23 @@ func (l *rateLimiter) refill(key string, burst, perMinute float64) *bucket {
 	return b
 }
 
-// Limits for creating posts: a burst of 10, then 2 a minute per address.
-// Only created posts count, so someone fixing typos is never blocked.
-const (
-	postBurst     = 10
-	postPerMinute = 2
-)
+// RateLimit is a token bucket: up to Burst actions at once, refilled at
+// PerMinute actions a minute.
+type RateLimit struct {
+	Burst     float64
+	PerMinute float64
+}
+
+// allowPost reports whether the client may create another post. Only
+// created posts count (see tookPost), so someone fixing typos in a form
+// is never blocked.
+func (s *Server) allowPost(r *http.Request) bool {
+	return s.limiter.allow("post:"+clientIP(r), s.postLimit.Burst, s.postLimit.PerMinute)
+}
+
+func (s *Server) tookPost(r *http.Request) {
+	s.limiter.take("post:"+clientIP(r), s.postLimit.Burst, s.postLimit.PerMinute)
+}
 
 // clientIP returns the address of the connection's peer.
 //

@@ -22,6 +22,7 @@ type Server struct {
 	secret    []byte    // HMAC key for form tokens
 	outbox    *mail.Dir // non-nil enables the development outbox pages
 	limiter   *rateLimiter
+	postLimit RateLimit
 	handler   http.Handler
 }
 
@@ -32,6 +33,8 @@ type Config struct {
 	// Outbox, when set, enables /dev/outbox for clients on the loopback
 	// interface: a way to read the mail of the embedded default.
 	Outbox *mail.Dir
+	// PostLimit bounds how many posts one client address creates.
+	PostLimit RateLimit
 }
 
 // New builds the server and parses every template; a broken template
@@ -50,7 +53,8 @@ func New(ctx context.Context, c Config) (*Server, error) {
 		log:     c.Log,
 		secret:  secret,
 		outbox:  c.Outbox,
-		limiter: newRateLimiter(),
+		limiter:   newRateLimiter(),
+		postLimit: c.PostLimit,
 	}
 	if s.templates, err = s.parseTemplates(); err != nil {
 		return nil, err

@@ -1,0 +1,187 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"image/jpeg"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// createWithPhoto posts one photo through the API and returns the answer
+// and the number of messages in the outbox before the request.
+func (s *testServer) createWithPhoto(name string, data []byte) (response, int) {
+	s.t.Helper()
+	before := mailCount(s)
+	body, ct := multipartBody(s.t, map[string]string{
+		"title": "Photo test", "category": "electronics", "zip": "02134", "email": "p@example.com",
+	}, map[string][]byte{name: data})
+	return s.do("POST", "/api/v1/posts", body, map[string]string{"Content-Type": ct}), before
+}
+
+// storedPhotos publishes the post just created and returns the bytes of
+// every stored size of its photos.
+func (s *testServer) storedPhotos(created response, mailsBefore int) [][]byte {
+	s.t.Helper()
+	if created.Status != http.StatusAccepted {
+		s.t.Fatalf("create: got status %d: %s", created.Status, created.Body)
+	}
+	token := tokenOf(s.t, s.waitForMail(mailsBefore+1))
+	var post struct {
+		Images []struct {
+			ThumbURL string `json:"thumb_url"`
+			LargeURL string `json:"large_url"`
+		}
+	}
+	res := s.do("GET", "/api/v1/manage", nil, map[string]string{"Authorization": "Bearer " + token})
+	json.Unmarshal([]byte(res.Body), &post)
+	var out [][]byte
+	for _, img := range post.Images {
+		for _, u := range []string{img.ThumbURL, img.LargeURL} {
+			r := s.get(strings.TrimPrefix(u, s.URL))
+			if r.Status != http.StatusOK {
+				s.t.Fatalf("%s: got status %d", u, r.Status)
+			}
+			out = append(out, []byte(r.Body))
+		}
+	}
+	if len(out) == 0 {
+		s.t.Fatal("post has no photos")
+	}
+	return out
+}
+
+func TestPhotosComeOutUpright(t *testing.T) {
+	dir := sharedData(t, "images", "orientation")
+	s := startServer(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			s := s.with(t)
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, stored := range s.storedPhotos(s.createWithPhoto(name, data)) {
+				cfg, err := jpeg.DecodeConfig(bytes.NewReader(stored))
+				if err != nil {
+					t.Fatalf("size %d: not a JPEG: %v", i, err)
+				}
+				landscape := cfg.Width > cfg.Height
+				if want := strings.HasPrefix(name, "landscape"); landscape != want {
+					t.Errorf("size %d: got %dx%d, want landscape=%v", i, cfg.Width, cfg.Height, want)
+				}
+			}
+		})
+	}
+}
+
+// TestNoLocationInStoredPhotos checks every stored size of the photos with
+// GPS data for any APP segment or the bytes of EXIF and XMP.
+func TestNoLocationInStoredPhotos(t *testing.T) {
+	dir := sharedData(t, "images", "gps")
+	s := startServer(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			s := s.with(t)
+			data, _ := os.ReadFile(f)
+			if !bytes.Contains(data[:64], []byte("Exif")) {
+				t.Fatalf("input has no EXIF block, so the test proves nothing")
+			}
+			for i, stored := range s.storedPhotos(s.createWithPhoto(filepath.Base(f), data)) {
+				for _, marker := range jpegMarkers(t, stored) {
+					if marker >= 0xE1 && marker <= 0xEF || marker == 0xFE {
+						t.Errorf("size %d: has segment 0x%X (metadata)", i, marker)
+					}
+				}
+				for _, needle := range []string{"Exif", "GPS", "http://ns.adobe.com/xap"} {
+					if bytes.Contains(stored, []byte(needle)) {
+						t.Errorf("size %d: contains %q", i, needle)
+					}
+				}
+			}
+		})
+	}
+}
+
+// jpegMarkers returns the marker of every segment before the image data.
+func jpegMarkers(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var markers []byte
+	for i := 2; i+4 <= len(data); {
+		if data[i] != 0xFF {
+			t.Fatalf("malformed JPEG at byte %d", i)
+		}
+		marker := data[i+1]
+		markers = append(markers, marker)
+		if marker == 0xDA { // start of scan: entropy-coded data follows
+			break
+		}
+		i += 2 + int(binary.BigEndian.Uint16(data[i+2:]))
+	}
+	return markers
+}
+
+func TestHostilePhotosAreRejected(t *testing.T) {
+	s := startServer(t)
+	hugePNG := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\xc3\x50\x00\x00\xc3\x50\x08\x06\x00\x00\x00\x00\x00\x00\x00")
+	jpegData := makeJPEG(t, 400, 300)
+	cases := []struct {
+		name, file string
+		data       []byte
+		status     int
+	}{
+		{"svg with a script", "x.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), http.StatusUnsupportedMediaType},
+		{"html named jpg", "x.jpg", []byte("<!DOCTYPE html><html><body>hi</body></html>"), http.StatusUnsupportedMediaType},
+		{"empty file", "empty.jpg", []byte{}, http.StatusUnsupportedMediaType},
+		{"png claiming 50000x50000", "big.png", hugePNG, http.StatusBadRequest},
+		{"truncated jpeg", "cut.jpg", jpegData[:len(jpegData)/2], http.StatusBadRequest},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := s.with(t)
+			before := countFiles(t, filepath.Join(s.Config.Data, "photos"))
+			res, _ := s.createWithPhoto(tc.file, tc.data)
+			if res.Status != tc.status {
+				t.Fatalf("got status %d, want %d: %s", res.Status, tc.status, res.Body)
+			}
+			if !strings.Contains(res.Body, `"images"`) {
+				t.Errorf("error does not name the images field: %s", res.Body)
+			}
+			if after := countFiles(t, filepath.Join(s.Config.Data, "photos")); after != before {
+				t.Errorf("got %d stored files after a rejected upload, want %d", after, before)
+			}
+		})
+	}
+
+	t.Run("one bad photo stores nothing of the good one", func(t *testing.T) {
+		body, ct := multipartBody(t, map[string]string{
+			"title": "Two photos", "category": "electronics", "zip": "02134", "email": "p@example.com",
+		}, map[string][]byte{"a-good.jpg": jpegData, "b-bad.jpg": []byte("not a photo")})
+		res := s.do("POST", "/api/v1/posts", body, map[string]string{"Content-Type": ct})
+		if res.Status != http.StatusUnsupportedMediaType {
+			t.Fatalf("got status %d, want 415", res.Status)
+		}
+		if n := countFiles(t, filepath.Join(s.Config.Data, "photos")); n != 0 {
+			t.Errorf("got %d orphan files, want 0", n)
+		}
+	})
+}
+
+func countFiles(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
