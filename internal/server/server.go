@@ -49,10 +49,10 @@ func New(ctx context.Context, c Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		svc:     c.Service,
-		log:     c.Log,
-		secret:  secret,
-		outbox:  c.Outbox,
+		svc:       c.Service,
+		log:       c.Log,
+		secret:    secret,
+		outbox:    c.Outbox,
 		limiter:   newRateLimiter(),
 		postLimit: c.PostLimit,
 	}
