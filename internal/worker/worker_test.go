@@ -1,0 +1,125 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/corkboard/corkboard/internal/blobs"
+	"github.com/corkboard/corkboard/internal/board"
+	"github.com/corkboard/corkboard/internal/cache"
+	"github.com/corkboard/corkboard/internal/mail"
+	"github.com/corkboard/corkboard/internal/sqlite"
+	"github.com/corkboard/corkboard/internal/worker"
+)
+
+// flakySender fails while down is set and records what it delivered.
+type flakySender struct {
+	mu   sync.Mutex
+	down bool
+	sent []string
+}
+
+func (f *flakySender) Send(_ context.Context, msg mail.Message) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return "", errors.New("connection refused")
+	}
+	f.sent = append(f.sent, msg.ID)
+	return msg.ID, nil
+}
+
+type fixture struct {
+	store  *sqlite.Store
+	blobs  *blobs.Dir
+	sender *flakySender
+	worker *worker.Worker
+	now    time.Time
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	photos, _ := blobs.NewDir(filepath.Join(dir, "photos"))
+	f := &fixture{store: store, blobs: photos, sender: &flakySender{}, now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}
+	f.worker = worker.New(store, photos, cache.NewMemory(10), f.sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.worker.Now = func() time.Time { return f.now }
+	return f
+}
+
+const key = "0000000000000000000000000000000000000000000000000000000000000001.jpg"
+
+func (f *fixture) addPost(t *testing.T, id string) {
+	t.Helper()
+	p := &board.Post{ID: id, Status: board.Pending, Title: "T", Category: "bikes", Region: "boston", Subarea: "021",
+		ZIP: "02134", City: "Allston", State: "MA", Email: "a@example.com", CreatedAt: f.now, UpdatedAt: f.now,
+		Images: []board.Image{{ThumbKey: key, LargeKey: key, Width: 1, Height: 1}}}
+	msg := mail.Message{ID: id + "@example.com", From: "c@example.com", To: "a@example.com", Subject: "s", Date: f.now}
+	if err := f.store.CreatePost(context.Background(), p, []byte(id), board.Idempotency{}, msg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMailSurvivesAnOutage(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	f.addPost(t, "aaaaaaaaaaaaaaaa")
+
+	f.sender.down = true
+	f.worker.DeliverMail(ctx)
+	if len(f.sender.sent) != 0 {
+		t.Fatalf("got %d sent while the server is down, want 0", len(f.sender.sent))
+	}
+
+	f.sender.down = false
+	f.worker.DeliverMail(ctx)
+	if len(f.sender.sent) != 0 {
+		t.Errorf("retried before the backoff ended")
+	}
+
+	f.now = f.now.Add(31 * time.Second)
+	f.worker.DeliverMail(ctx)
+	f.worker.DeliverMail(ctx)
+	if len(f.sender.sent) != 1 {
+		t.Errorf("got %d deliveries after recovery, want exactly 1", len(f.sender.sent))
+	}
+}
+
+func TestSweepRemovesPhotosAfterGrace(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	f.addPost(t, "aaaaaaaaaaaaaaaa")
+	if err := f.blobs.Put(ctx, key, "image/jpeg", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.PublishPost(ctx, "aaaaaaaaaaaaaaaa", f.now, f.now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	f.now = f.now.Add(2 * time.Hour)
+	f.worker.Sweep(ctx)
+	p, _ := f.store.Post(ctx, "aaaaaaaaaaaaaaaa")
+	if p.Status != board.Expired {
+		t.Errorf("got status %s after the sweep, want expired", p.Status)
+	}
+	if _, err := f.blobs.Get(ctx, key); err != nil {
+		t.Errorf("photo removed before the grace period ended: %v", err)
+	}
+
+	f.now = f.now.Add(25 * time.Hour)
+	f.worker.Sweep(ctx)
+	if _, err := f.blobs.Get(ctx, key); !errors.Is(err, board.ErrNotFound) {
+		t.Errorf("got %v after the grace period, want the photo removed", err)
+	}
+}
