@@ -2,7 +2,10 @@
 // interfaces to storage, photos and mail, and the Service that ties them.
 package board
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Status is where a post is in its lifecycle.
 type Status string
@@ -43,12 +46,28 @@ type Post struct {
 	ExpiresAt   time.Time // zero while pending
 }
 
-// Image is one stored photo of a post, in every size.
+// Image is one stored photo of a post, in every size. Keys name stored
+// files; a WebP or medium key is empty when that file was not made.
 type Image struct {
-	ThumbKey string
-	LargeKey string
-	Width    int // of the large size
-	Height   int
+	ThumbKey      string // JPEG, fits 400×400
+	MediumKey     string // JPEG, fits 1000×1000
+	LargeKey      string // JPEG, fits 1600×1600
+	ThumbWebPKey  string
+	MediumWebPKey string
+	LargeWebPKey  string
+	Width         int // of the large size
+	Height        int
+}
+
+// Keys returns the keys of every stored file of the image.
+func (img Image) Keys() []string {
+	var keys []string
+	for _, k := range []string{img.ThumbKey, img.MediumKey, img.LargeKey, img.ThumbWebPKey, img.MediumWebPKey, img.LargeWebPKey} {
+		if k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // StatusAt returns the post's status at now: an active post whose lifetime

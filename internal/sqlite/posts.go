@@ -73,12 +73,21 @@ func insertPost(ctx context.Context, tx *sql.Tx, p *board.Post) error {
 	return insertImages(ctx, tx, p)
 }
 
+const imageColumns = `thumb_key, medium_key, large_key, thumb_webp_key, medium_webp_key, large_webp_key, width, height`
+
 func insertImages(ctx context.Context, tx *sql.Tx, p *board.Post) error {
 	for i, img := range p.Images {
-		_, err := tx.ExecContext(ctx, `INSERT INTO post_images (post_id, position, thumb_key, large_key, width, height)
-			VALUES (?, ?, ?, ?, ?, ?)`, p.ID, i, img.ThumbKey, img.LargeKey, img.Width, img.Height)
+		_, err := tx.ExecContext(ctx, `INSERT INTO post_images (post_id, position, `+imageColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, i, img.ThumbKey, img.MediumKey, img.LargeKey,
+			img.ThumbWebPKey, img.MediumWebPKey, img.LargeWebPKey, img.Width, img.Height)
 		if err != nil {
 			return fmt.Errorf("insert image: %w", err)
+		}
+		for _, key := range img.Keys() {
+			_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO post_files (post_id, key) VALUES (?, ?)`, p.ID, key)
+			if err != nil {
+				return fmt.Errorf("insert post file: %w", err)
+			}
 		}
 	}
 	return nil
@@ -146,7 +155,7 @@ func (s *Store) loadImages(ctx context.Context, db *sql.DB, posts []*board.Post)
 		byID[p.ID] = p
 		args[i] = p.ID
 	}
-	rows, err := db.QueryContext(ctx, `SELECT post_id, thumb_key, large_key, width, height FROM post_images
+	rows, err := db.QueryContext(ctx, `SELECT post_id, `+imageColumns+` FROM post_images
 		WHERE post_id IN (`+placeholders(len(posts))+`) ORDER BY post_id, position`, args...)
 	if err != nil {
 		return fmt.Errorf("select images: %w", err)
@@ -155,7 +164,9 @@ func (s *Store) loadImages(ctx context.Context, db *sql.DB, posts []*board.Post)
 	for rows.Next() {
 		var id string
 		var img board.Image
-		if err := rows.Scan(&id, &img.ThumbKey, &img.LargeKey, &img.Width, &img.Height); err != nil {
+		err := rows.Scan(&id, &img.ThumbKey, &img.MediumKey, &img.LargeKey,
+			&img.ThumbWebPKey, &img.MediumWebPKey, &img.LargeWebPKey, &img.Width, &img.Height)
+		if err != nil {
 			return fmt.Errorf("scan image: %w", err)
 		}
 		byID[id].Images = append(byID[id].Images, img)
@@ -181,8 +192,10 @@ func (s *Store) UpdatePost(ctx context.Context, p *board.Post, now time.Time) er
 		if err := expectOne(res, err, "update post", "This post can no longer be edited."); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM post_images WHERE post_id = ?`, p.ID); err != nil {
-			return fmt.Errorf("delete images: %w", err)
+		for _, table := range []string{"post_images", "post_files"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE post_id = ?`, p.ID); err != nil {
+				return fmt.Errorf("delete images: %w", err)
+			}
 		}
 		return insertImages(ctx, tx, p)
 	})
@@ -321,12 +334,11 @@ func (s *Store) AddTokens(ctx context.Context, hashes map[string][]byte, now tim
 	})
 }
 
-// ImageLive reports whether key is a photo of a pending or live post.
+// ImageLive reports whether key is a file of a pending or live post.
 func (s *Store) ImageLive(ctx context.Context, key string, now time.Time) (bool, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM post_images i JOIN posts p ON p.id = i.post_id
-		WHERE (i.thumb_key = ? OR i.large_key = ?)
-		AND (p.status = 'pending' OR (p.status = 'active' AND p.expires_at > ?))`, key, key, micros(now)).Scan(&n)
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM post_files f JOIN posts p ON p.id = f.post_id
+		WHERE f.key = ? AND (p.status = 'pending' OR (p.status = 'active' AND p.expires_at > ?))`, key, micros(now)).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("check image: %w", err)
 	}
@@ -347,21 +359,17 @@ func (s *Store) ExpirePosts(ctx context.Context, now time.Time) (int, error) {
 	return int(n), err
 }
 
+// deadBefore is the SQL condition for a post that was deleted, or whose
+// lifetime ended, before the time bound to both placeholders.
+const deadBefore = `((p.status = 'deleted' AND p.deleted_at < ?) OR (p.status IN ('active', 'expired') AND p.expires_at < ?))`
+
 // ReleasedImages returns keys used only by posts that died before the
 // given time: deleted then, or expired then.
 func (s *Store) ReleasedImages(ctx context.Context, before time.Time, limit int) ([]string, error) {
-	rows, err := s.read.QueryContext(ctx, `
-		WITH dead AS (
-			SELECT i.thumb_key, i.large_key FROM post_images i JOIN posts p ON p.id = i.post_id
-			WHERE (p.status = 'deleted' AND p.deleted_at < ?)
-			   OR (p.status IN ('active', 'expired') AND p.expires_at < ?)
-		), keys AS (
-			SELECT thumb_key AS key FROM dead UNION SELECT large_key FROM dead
-		)
-		SELECT key FROM keys k WHERE NOT EXISTS (
-			SELECT 1 FROM post_images i JOIN posts p ON p.id = i.post_id
-			WHERE (i.thumb_key = k.key OR i.large_key = k.key)
-			AND (p.status = 'pending' OR (p.status IN ('active', 'expired') AND p.expires_at >= ?))
+	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT f.key FROM post_files f JOIN posts p ON p.id = f.post_id
+		WHERE `+deadBefore+` AND NOT EXISTS (
+			SELECT 1 FROM post_files g JOIN posts q ON q.id = g.post_id
+			WHERE g.key = f.key AND (q.status = 'pending' OR (q.status IN ('active', 'expired') AND q.expires_at >= ?))
 		) LIMIT ?`, micros(before), micros(before), micros(before), limit)
 	if err != nil {
 		return nil, fmt.Errorf("select released images: %w", err)
@@ -378,25 +386,22 @@ func (s *Store) ReleasedImages(ctx context.Context, before time.Time, limit int)
 	return keys, rows.Err()
 }
 
-// ForgetImages deletes the image rows that use any of keys in posts that
+// ForgetImages deletes the file rows that use any of keys in posts that
 // died before the given time.
 func (s *Store) ForgetImages(ctx context.Context, keys []string, before time.Time) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 2*len(keys))
+	args := make([]any, 0, len(keys)+2)
 	for _, k := range keys {
 		args = append(args, k)
 	}
-	args = append(args, args...)
 	args = append(args, micros(before), micros(before))
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM post_images WHERE (thumb_key IN (`+placeholders(len(keys))+`)
-			OR large_key IN (`+placeholders(len(keys))+`))
-			AND post_id IN (SELECT id FROM posts WHERE (status = 'deleted' AND deleted_at < ?)
-				OR (status IN ('active', 'expired') AND expires_at < ?))`, args...)
+		_, err := tx.ExecContext(ctx, `DELETE FROM post_files WHERE key IN (`+placeholders(len(keys))+`)
+			AND post_id IN (SELECT p.id FROM posts p WHERE `+deadBefore+`)`, args...)
 		if err != nil {
-			return fmt.Errorf("delete image rows: %w", err)
+			return fmt.Errorf("delete post files: %w", err)
 		}
 		return nil
 	})
