@@ -76,6 +76,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	svc := board.NewService(board.ServiceConfig{
 		Store: store, Blobs: photoDir, Cache: memory, Places: dir, Categories: taxonomy,
 		Mail: templates, Log: log, SiteName: "Corkboard", PhotoLimits: photos.DefaultLimits(),
+		NearbyMiles: float64(cfg.Nearby),
 	})
 	w := worker.New(store, photoDir, memory, outbox, log)
 	svc.MailQueued = w.Wake

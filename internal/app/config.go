@@ -24,6 +24,7 @@ type Config struct {
 	LogFormat  string // "text" or "json"
 	PostBurst  int    // posts one client address may create at once
 	PostRate   int    // posts one client address may create per hour after the burst
+	Nearby     int    // miles between region centres for regions to count as nearby
 }
 
 // env returns the value of a CORKBOARD_ variable or a default.
@@ -57,6 +58,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", ""), "sender address of emails; default corkboard@HOST of the base URL (env CORKBOARD_MAIL_FROM)")
 	fs.IntVar(&c.PostBurst, "post-burst", envInt("POST_BURST", 10), "posts one client address may create at once (env CORKBOARD_POST_BURST)")
 	fs.IntVar(&c.PostRate, "post-rate", envInt("POST_RATE", 60), "posts per hour one client address may create after the burst (env CORKBOARD_POST_RATE)")
+	fs.IntVar(&c.Nearby, "nearby-miles", envInt("NEARBY_MILES", 100), "regions whose centres lie within this many miles are nearby (env CORKBOARD_NEARBY_MILES)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (env CORKBOARD_LOG_FORMAT)")
 }
 
@@ -86,6 +88,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PostRate < 1 {
 		return fmt.Errorf("--post-rate (CORKBOARD_POST_RATE) must be a whole number of at least 1 per hour")
+	}
+	if c.Nearby < 1 || c.Nearby > 1000 {
+		return fmt.Errorf("--nearby-miles (CORKBOARD_NEARBY_MILES) must be a whole number from 1 to 1000")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format (CORKBOARD_LOG_FORMAT) %q: want text or json", c.LogFormat)

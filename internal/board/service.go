@@ -32,6 +32,9 @@ type Service struct {
 	BaseURL     *url.URL // used in emailed links
 	MailFrom    string   // sender address of every message
 	PhotoLimits photos.Limits
+	// NearbyMiles is how far apart region centres may be for the regions
+	// to count as nearby.
+	NearbyMiles float64
 
 	// Now returns the current time; tests replace it. Times are truncated
 	// to microseconds, the precision both databases store.
@@ -59,6 +62,7 @@ type ServiceConfig struct {
 	// memory under a burst of uploads.
 	PhotoWorkers int
 	PhotoLimits  photos.Limits
+	NearbyMiles  float64 // default 100
 }
 
 // NewService returns a Service with the real clock.
@@ -67,11 +71,15 @@ func NewService(c ServiceConfig) *Service {
 	if workers < 1 {
 		workers = 2
 	}
+	if c.NearbyMiles <= 0 {
+		c.NearbyMiles = 100
+	}
 	return &Service{
 		Store: c.Store, Blobs: c.Blobs, Cache: c.Cache, Places: c.Places,
 		Categories: c.Categories, Mail: c.Mail, Log: c.Log,
 		SiteName: c.SiteName, BaseURL: c.BaseURL, MailFrom: c.MailFrom,
 		PhotoLimits: c.PhotoLimits,
+		NearbyMiles: c.NearbyMiles,
 		Now:         time.Now,
 		photoSlots:  make(chan struct{}, workers),
 	}

@@ -35,6 +35,9 @@ type Store interface {
 
 	// ListPosts returns active, unexpired posts, newest bump first.
 	ListPosts(ctx context.Context, q ListQuery) ([]Post, error)
+	// SearchPosts returns up to q.Limit live posts matching q, in q.Sort
+	// order, after q.After.
+	SearchPosts(ctx context.Context, q SearchQuery) ([]Hit, error)
 	// CountPosts returns the number of live posts per category in a region
 	// and the earliest time one of them expires (zero when none).
 	CountPosts(ctx context.Context, region string, now time.Time) (map[string]int, time.Time, error)

@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"math"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,7 +31,9 @@ type apiPost struct {
 	PublishedAt *time.Time `json:"published_at"`
 	ExpiresAt   *time.Time `json:"expires_at"`
 	URL         string     `json:"url"`
-	Images      []apiImage `json:"images"`
+	// DistanceMiles is set in search results when a ZIP was given.
+	DistanceMiles *float64   `json:"distance_miles,omitempty"`
+	Images        []apiImage `json:"images"`
 }
 
 type apiImage struct {
@@ -191,38 +192,32 @@ func (s *Server) apiGetPost(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.apiPostOf(p))
 }
 
+// apiListPosts lists or searches live posts; see docs/api.md for the
+// parameters.
 func (s *Server) apiListPosts(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	limit := 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > board.MaxPageSize {
-			s.apiError(w, r, fieldError("limit", fmt.Sprintf("Must be a whole number from 1 to %d.", board.MaxPageSize)))
-			return
-		}
-		limit = n
-	}
-	region, category := q.Get("region"), q.Get("category")
-	if _, ok := s.svc.Places.Region(region); region != "" && !ok {
-		s.apiError(w, r, fieldError("region", "Unknown region; GET /api/v1/regions lists them."))
-		return
-	}
-	if _, ok := s.svc.Categories.Category(category); category != "" && !ok {
-		s.apiError(w, r, fieldError("category", "Unknown category; GET /api/v1/categories lists them."))
-		return
-	}
-
-	page, err := s.svc.ListPosts(r.Context(), region, category, q.Get("cursor"), limit)
+	search, err := parseSearch(r.URL.Query(), 50)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
+
+	page, err := s.svc.Search(r.Context(), search)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+
 	out := struct {
 		Posts      []apiPost `json:"posts"`
 		NextCursor *string   `json:"next_cursor"`
 	}{Posts: []apiPost{}}
-	for i := range page.Posts {
-		out.Posts = append(out.Posts, s.apiPostOf(&page.Posts[i]))
+	for i := range page.Hits {
+		p := s.apiPostOf(&page.Hits[i].Post)
+		if d := page.Hits[i].DistanceMiles; d != nil {
+			rounded := math.Round(*d*10) / 10
+			p.DistanceMiles = &rounded
+		}
+		out.Posts = append(out.Posts, p)
 	}
 	if page.Next != "" {
 		out.NextCursor = &page.Next

@@ -17,13 +17,15 @@ const postColumns = `id, status, title, body, price_cents, category, region, sub
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanPost(row scanner) (*board.Post, error) {
+// scanPost reads the postColumns of a row, then any extra columns.
+func scanPost(row scanner, extra ...any) (*board.Post, error) {
 	var p board.Post
 	var price sql.NullInt64
 	var created, updated, published, bumped, expires sql.NullInt64
-	err := row.Scan(&p.ID, &p.Status, &p.Title, &p.Body, &price, &p.Category, &p.Region, &p.Subarea, &p.ZIP,
+	dest := []any{&p.ID, &p.Status, &p.Title, &p.Body, &price, &p.Category, &p.Region, &p.Subarea, &p.ZIP,
 		&p.City, &p.State, &p.Lat, &p.Lon, &p.Email, &p.Phone, &p.Sample,
-		&created, &updated, &published, &bumped, &expires)
+		&created, &updated, &published, &bumped, &expires}
+	err := row.Scan(append(dest, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -62,11 +64,11 @@ func (s *Store) CreatePost(ctx context.Context, p *board.Post, tokenHash []byte,
 
 // insertPost writes a post row with its images.
 func insertPost(ctx context.Context, tx *sql.Tx, p *board.Post) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postColumns+`, dup_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.Status, p.Title, p.Body, p.PriceCents, p.Category, p.Region, p.Subarea, p.ZIP, p.City, p.State,
 		p.Lat, p.Lon, p.Email, p.Phone, p.Sample, micros(p.CreatedAt), micros(p.UpdatedAt),
-		nullMicros(p.PublishedAt), nullMicros(p.BumpedAt), nullMicros(p.ExpiresAt))
+		nullMicros(p.PublishedAt), nullMicros(p.BumpedAt), nullMicros(p.ExpiresAt), board.DupKey(p))
 	if err != nil {
 		return fmt.Errorf("insert post: %w", err)
 	}
@@ -186,9 +188,9 @@ func (s *Store) PublishPost(ctx context.Context, id string, now, expires time.Ti
 // UpdatePost saves the editable fields and replaces the image list.
 func (s *Store) UpdatePost(ctx context.Context, p *board.Post, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE posts SET title = ?, body = ?, price_cents = ?, updated_at = ?
+		res, err := tx.ExecContext(ctx, `UPDATE posts SET title = ?, body = ?, price_cents = ?, dup_key = ?, updated_at = ?
 			WHERE id = ? AND (status = 'pending' OR (status = 'active' AND expires_at > ?))`,
-			p.Title, p.Body, p.PriceCents, micros(now), p.ID, micros(now))
+			p.Title, p.Body, p.PriceCents, board.DupKey(p), micros(now), p.ID, micros(now))
 		if err := expectOne(res, err, "update post", "This post can no longer be edited."); err != nil {
 			return err
 		}
@@ -214,7 +216,7 @@ func (s *Store) RenewPost(ctx context.Context, id string, now, renewableBefore, 
 // DeletePost marks a post deleted and erases its text and contact details.
 func (s *Store) DeletePost(ctx context.Context, id string, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE posts SET status = 'deleted', body = '', email = '', phone = '', deleted_at = ?, updated_at = ?
+		res, err := tx.ExecContext(ctx, `UPDATE posts SET status = 'deleted', body = '', email = '', phone = '', dup_key = '', deleted_at = ?, updated_at = ?
 			WHERE id = ? AND status <> 'deleted'`, micros(now), micros(now), id)
 		return expectOne(res, err, "delete post", "This post is already deleted.")
 	})

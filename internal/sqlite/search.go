@@ -1,0 +1,182 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/corkboard/corkboard/internal/board"
+)
+
+// distanceSQL is the great-circle distance in miles from the point bound
+// to its three placeholders (latitude, latitude, longitude).
+const distanceSQL = `(3958.8 * acos(min(1.0, max(-1.0,
+	sin(radians(p.lat)) * sin(radians(?)) + cos(radians(p.lat)) * cos(radians(?)) * cos(radians(p.lon - ?))))))`
+
+// SearchPosts runs a search with keyset pagination in every sort order.
+func (s *Store) SearchPosts(ctx context.Context, q board.SearchQuery) ([]board.Hit, error) {
+	var w where
+	w.add(`p.status = 'active'`)
+	w.add(`p.expires_at > ?`, micros(q.Now))
+	if len(q.Regions) > 0 {
+		args := make([]any, len(q.Regions))
+		for i, r := range q.Regions {
+			args[i] = r
+		}
+		w.add(`p.region IN (`+placeholders(len(args))+`)`, args...)
+	}
+	if len(q.Categories) > 0 {
+		args := make([]any, len(q.Categories))
+		for i, c := range q.Categories {
+			args[i] = c
+		}
+		w.add(`p.category IN (`+placeholders(len(args))+`)`, args...)
+	}
+	if q.MinPrice != nil {
+		w.add(`p.price_cents >= ?`, *q.MinPrice)
+	}
+	if q.MaxPrice != nil {
+		w.add(`p.price_cents <= ?`, *q.MaxPrice)
+	}
+	if q.HasImage {
+		w.add(`EXISTS (SELECT 1 FROM post_images i WHERE i.post_id = p.id)`)
+	}
+	if !q.Since.IsZero() {
+		w.add(`p.bumped_at >= ?`, micros(q.Since))
+	}
+	if q.Match != "" {
+		match := q.Match
+		if q.TitlesOnly {
+			match = "{title} : " + match
+		}
+		w.add(`p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)`, match)
+	}
+
+	distance := "NULL"
+	var distanceArgs []any
+	if q.Origin != nil {
+		distance = distanceSQL
+		distanceArgs = []any{q.Origin.Lat, q.Origin.Lat, q.Origin.Lon}
+		if q.Miles > 0 {
+			// A bounding box lets the index on lat narrow the rows before
+			// the exact distance is computed.
+			dLat := q.Miles / 69.0
+			dLon := q.Miles / (69.0 * math.Max(0.01, math.Cos(q.Origin.Lat*math.Pi/180)))
+			w.add(`p.lat BETWEEN ? AND ?`, q.Origin.Lat-dLat, q.Origin.Lat+dLat)
+			w.add(`p.lon BETWEEN ? AND ?`, q.Origin.Lon-dLon, q.Origin.Lon+dLon)
+			w.add(distance+` <= ?`, append(append([]any{}, distanceArgs...), q.Miles)...)
+		}
+	}
+	if q.Bundle {
+		// Only the newest post of each group of duplicates is shown.
+		w.add(`NOT EXISTS (SELECT 1 FROM posts d WHERE d.dup_key = p.dup_key AND d.dup_key <> ''
+			AND d.status = 'active' AND d.expires_at > ?
+			AND (d.bumped_at > p.bumped_at OR (d.bumped_at = p.bumped_at AND d.id > p.id)))`, micros(q.Now))
+	}
+
+	// sortValue is the expression the order and the cursor use; nullsLast
+	// puts posts without a price after all others in both price orders.
+	var sortValue, order string
+	var sortArgs []any
+	descending := false
+	switch q.Sort {
+	case board.SortOldest:
+		sortValue, order = "p.bumped_at", "p.bumped_at ASC, p.id ASC"
+	case board.SortPriceAsc:
+		sortValue, order = "p.price_cents", "(p.price_cents IS NULL) ASC, p.price_cents ASC, p.id ASC"
+	case board.SortPriceDesc:
+		sortValue, order, descending = "p.price_cents", "(p.price_cents IS NULL) ASC, p.price_cents DESC, p.id DESC", true
+	case board.SortDistance:
+		sortValue, sortArgs, order = distance, distanceArgs, "sort_value ASC, p.id ASC"
+	case board.SortRelevance:
+		match := q.Match
+		if q.TitlesOnly {
+			match = "{title} : " + match
+		}
+		// bm25 is lower for better matches; title matches weigh 4 times
+		// as much as body matches.
+		sortValue, sortArgs, order = `(SELECT bm25(posts_fts, 4.0, 1.0) FROM posts_fts WHERE posts_fts MATCH ? AND rowid = p.rowid)`,
+			[]any{match}, "sort_value ASC, p.id ASC"
+	default:
+		sortValue, order, descending = "p.bumped_at", "p.bumped_at DESC, p.id DESC", true
+	}
+	if c := q.After; c != nil {
+		addKeyset(&w, q.Sort, sortValue, sortArgs, c, descending)
+	}
+
+	query := `SELECT ` + prefixed(postColumns, "p.") + `, ` + distance + ` AS distance, ` + sortValue + ` AS sort_value
+		FROM posts p WHERE ` + w.sql() + ` ORDER BY ` + order + ` LIMIT ?`
+	args := append(append(append(append([]any{}, distanceArgs...), sortArgs...), w.args...), q.Limit)
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search posts: %w", err)
+	}
+	defer rows.Close()
+
+	var hits []board.Hit
+	var posts []*board.Post
+	for rows.Next() {
+		var distance, sortValue sql.NullFloat64
+		p, err := scanPost(rows, &distance, &sortValue)
+		if err != nil {
+			return nil, fmt.Errorf("scan post: %w", err)
+		}
+		h := board.Hit{Post: *p, SortValue: sortValue.Float64, SortNull: !sortValue.Valid}
+		if distance.Valid {
+			d := distance.Float64
+			h.DistanceMiles = &d
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search posts: %w", err)
+	}
+	for i := range hits {
+		posts = append(posts, &hits[i].Post)
+	}
+	if err := s.loadImages(ctx, s.read, posts); err != nil {
+		return nil, err
+	}
+	return hits, nil
+}
+
+// addKeyset adds the condition "after the cursor" for a sort order.
+func addKeyset(w *where, sort, value string, valueArgs []any, c *board.SearchCursor, descending bool) {
+	cmp, idCmp := ">", ">"
+	if descending {
+		cmp, idCmp = "<", "<"
+	}
+	args := func(extra ...any) []any {
+		var out []any
+		out = append(out, valueArgs...)
+		out = append(out, extra...)
+		return out
+	}
+	switch sort {
+	case board.SortPriceAsc, board.SortPriceDesc:
+		// Posts without a price come last in both orders, sorted by id.
+		if c.Null {
+			w.add(`(p.price_cents IS NULL AND p.id `+idCmp+` ?)`, c.ID)
+			return
+		}
+		w.add(`(p.price_cents IS NULL OR p.price_cents `+cmp+` ? OR (p.price_cents = ? AND p.id `+idCmp+` ?))`,
+			int64(c.Value), int64(c.Value), c.ID)
+	case board.SortNewest, board.SortOldest:
+		v := int64(c.Value)
+		w.add(`(p.bumped_at `+cmp+` ? OR (p.bumped_at = ? AND p.id `+idCmp+` ?))`, v, v, c.ID)
+	default:
+		w.add(`(`+value+` `+cmp+` ? OR (`+value+` = ? AND p.id `+idCmp+` ?))`,
+			append(append(args(c.Value), valueArgs...), c.Value, c.ID)...)
+	}
+}
+
+// prefixed qualifies each column of a comma-separated list.
+func prefixed(columns, prefix string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		parts[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
