@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/corkboard/corkboard/internal/board"
@@ -65,6 +66,8 @@ type regionPage struct {
 	Region   places.Region
 	Sections []sectionCounts
 	Total    int
+	Nearby   []places.Region
+	Results  searchResults
 }
 
 type sectionCounts struct {
@@ -77,10 +80,37 @@ type categoryCount struct {
 	Count    int
 }
 
+// searchResults is the search form of a region or category page with what
+// it found. Action is the page's path; the search state lives in the
+// query string, so every search can be bookmarked and shared.
+type searchResults struct {
+	Action    string
+	Form      url.Values
+	Sections  []categories.Section
+	Searching bool
+	Hits      []board.Hit
+	Next      string // query string of the next page
+	First     bool
+	Errors    map[string]string
+	Query     string // the search parameters as a query string, for feeds and alerts
+}
+
 func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) {
 	region, ok := s.svc.Places.Region(r.PathValue("region"))
 	if !ok {
 		s.notFound(w, r)
+		return
+	}
+
+	page := regionPage{Page: Page{Title: region.Name + " classifieds",
+		Description: "Local classified ads in " + region.Name + ": for sale, housing, jobs, services and more.",
+		Canonical:   "/" + region.Slug + "/"}, Region: region}
+	status := http.StatusOK
+	page.Results, status = s.runSearch(r, "/"+region.Slug+"/", region.Slug, "")
+	page.Feeds = feedLinks(region.Slug, "all", page.Results.Query)
+	if page.Results.Searching {
+		page.NoIndex = true
+		s.render(w, r, status, "region", page)
 		return
 	}
 
@@ -89,9 +119,6 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-
-	page := regionPage{Page: Page{Title: region.Name + " classifieds",
-		Description: "Local classified ads in " + region.Name + ": for sale, housing, jobs, services and more."}, Region: region}
 	for _, sec := range s.svc.Categories.Sections {
 		sc := sectionCounts{Section: sec}
 		for _, c := range sec.Categories {
@@ -100,6 +127,7 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) {
 		}
 		page.Sections = append(page.Sections, sc)
 	}
+	page.Nearby = s.svc.Places.Nearby(region.Slug, s.svc.NearbyMiles)
 	s.render(w, r, http.StatusOK, "region", page)
 }
 
@@ -107,9 +135,7 @@ type categoryPage struct {
 	Page
 	Region   places.Region
 	Category categories.Category
-	Posts    []board.Post
-	Next     string
-	First    bool
+	Results  searchResults
 }
 
 const pageSize = 50
@@ -125,21 +151,86 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	cursor := r.URL.Query().Get("after")
 
-	page, err := s.svc.ListPosts(r.Context(), region.Slug, cat.Slug, cursor, pageSize)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-
-	s.render(w, r, http.StatusOK, "category", categoryPage{
+	results, status := s.runSearch(r, "/"+region.Slug+"/"+cat.Slug+"/", region.Slug, cat.Slug)
+	page := categoryPage{
 		Page: Page{Title: cat.Name + " in " + region.Name,
 			Description: cat.Name + " classified ads in " + region.Name + ".",
 			Canonical:   "/" + region.Slug + "/" + cat.Slug + "/",
-			NoIndex:     cursor != ""},
-		Region: region, Category: cat, Posts: page.Posts, Next: page.Next, First: cursor == "",
-	})
+			NoIndex:     results.Searching || !results.First,
+			Feeds:       feedLinks(region.Slug, cat.Slug, results.Query)},
+		Region: region, Category: cat, Results: results,
+	}
+	s.render(w, r, status, "category", page)
+}
+
+// runSearch lists the newest posts, or searches when the query string has
+// search parameters. A bad parameter shows the form with its message.
+func (s *Server) runSearch(r *http.Request, action, region, category string) (searchResults, int) {
+	q := r.URL.Query()
+	res := searchResults{Action: action, Form: q, Sections: s.svc.Categories.Sections, Searching: isSearch(q),
+		First: q.Get("cursor") == "" && q.Get("after") == "", Query: queryString(q)}
+	if !res.Searching && region != "" && q.Get("cursor") == "" {
+		page, err := s.svc.ListPosts(r.Context(), region, category, q.Get("after"), pageSize)
+		if err != nil {
+			return s.searchError(res, err)
+		}
+		for _, p := range page.Posts {
+			res.Hits = append(res.Hits, board.Hit{Post: p})
+		}
+		if page.Next != "" {
+			res.Next = "?after=" + url.QueryEscape(page.Next)
+		}
+		return res, http.StatusOK
+	}
+
+	search, err := parseSearch(q, pageSize)
+	if err != nil {
+		return s.searchError(res, err)
+	}
+	search.Region, search.Category = region, category
+	if search.Category == "" {
+		search.Section = q.Get("section")
+	}
+	page, err := s.svc.Search(r.Context(), search)
+	if err != nil {
+		return s.searchError(res, err)
+	}
+	res.Hits = page.Hits
+	if page.Next != "" {
+		next := url.Values{}
+		for _, p := range append(searchParams, "section") {
+			if v := q.Get(p); v != "" {
+				next.Set(p, v)
+			}
+		}
+		next.Set("cursor", page.Next)
+		res.Next = "?" + next.Encode()
+	}
+	return res, http.StatusOK
+}
+
+func (s *Server) searchError(res searchResults, err error) (searchResults, int) {
+	var e *board.Error
+	if errors.As(err, &e) && e.Code == board.Invalid {
+		res.Errors = e.Fields
+		if len(res.Errors) == 0 {
+			res.Errors = map[string]string{"q": e.Message}
+		}
+		return res, http.StatusBadRequest
+	}
+	res.Errors = map[string]string{"q": "The search failed. Please try again."}
+	s.log.Error("Search failed", "error", err)
+	return res, http.StatusInternalServerError
+}
+
+// feedLinks returns the RSS and Atom feeds of a page for its <head>.
+func feedLinks(region, feed, query string) []feedLink {
+	base := "/feeds/" + region + "/" + feed
+	return []feedLink{
+		{Title: "RSS", Type: "application/rss+xml", Href: base + ".rss" + query},
+		{Title: "Atom", Type: "application/atom+xml", Href: base + ".atom" + query},
+	}
 }
 
 type postPage struct {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -29,6 +30,12 @@ type Page struct {
 	Description string
 	Canonical   string // path of the canonical URL, when it differs from the request's
 	NoIndex     bool   // asks search engines not to index the page
+	Feeds       []feedLink
+}
+
+// feedLink announces a feed in the page's <head>, for feed readers.
+type feedLink struct {
+	Title, Type, Href string
 }
 
 // staticVersion is a content hash of the static files, appended to their
@@ -87,9 +94,24 @@ func (s *Server) funcs() template.FuncMap {
 			return "?" + q.Encode()
 		},
 		"add":   func(a, b int) int { return a + b },
+		"miles": func(d float64) string {
+			if d < 0.1 {
+				return "here"
+			}
+			return strconv.FormatFloat(d, 'f', 1, 64) + " mi"
+		},
 		"lines": func(s string) []string { return strings.Split(s, "\n") },
 		"isLink": func(s string) bool {
 			return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+		},
+		// absolute turns a site path into a URL under the public base URL.
+		// Google advises absolute canonical links, and Lighthouse 12 fails
+		// a relative one.
+		"absolute": func(sitePath string) string {
+			if s.svc.BaseURL == nil {
+				return sitePath
+			}
+			return s.svc.BaseURL.JoinPath(sitePath).String()
 		},
 	}
 }

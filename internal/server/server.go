@@ -87,6 +87,7 @@ func (s *Server) routes() http.Handler {
 	web.HandleFunc("GET /{region}/{category}/{$}", s.categoryPage)
 	web.HandleFunc("GET /{region}/{category}/{post}", s.postPage)
 	web.HandleFunc("POST /{region}/{category}/{post}/reply", s.replyToPost)
+	web.HandleFunc("GET /feeds/{region}/{feed}", s.feed)
 	web.HandleFunc("GET /static/{file}", s.static)
 	web.HandleFunc("GET /photos/{key}", s.photo)
 	web.HandleFunc("GET /healthz", s.healthz)
