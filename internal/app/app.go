@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/corkboard/corkboard/internal/blobs"
@@ -72,13 +73,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 
-	memory := cache.NewMemory(10_000)
-	svc := board.NewService(board.ServiceConfig{
+	memory := cache.NewMemory(64 << 20)
+	files := new(sync.Mutex)
+	svc := board.NewService(board.ServiceConfig{Files: files,
 		Store: store, Blobs: photoDir, Cache: memory, Places: dir, Categories: taxonomy,
 		Mail: templates, Log: log, SiteName: "Corkboard", PhotoLimits: photos.DefaultLimits(),
 		NearbyMiles: float64(cfg.Nearby),
 	})
-	w := worker.New(store, photoDir, memory, outbox, log)
+	w := worker.New(store, photoDir, memory, outbox, files, log)
 	svc.MailQueued = w.Wake
 
 	return &App{Config: cfg, Log: log, Store: store, Service: svc, Worker: w, Outbox: outbox}, nil
@@ -133,7 +135,7 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}
 	var outbox *mail.Dir
-	if isLoopbackAddr(a.listener.Addr()) {
+	if a.Config.DevOutbox {
 		outbox = a.Outbox
 	}
 	srv, err := server.New(ctx, server.Config{Service: a.Service, Log: a.Log, Outbox: outbox,
@@ -181,9 +183,4 @@ func (a *App) Run(ctx context.Context) error {
 // Close releases the database.
 func (a *App) Close() error {
 	return a.Store.Close()
-}
-
-func isLoopbackAddr(addr net.Addr) bool {
-	tcp, ok := addr.(*net.TCPAddr)
-	return ok && tcp.IP.IsLoopback()
 }

@@ -25,6 +25,7 @@ type Config struct {
 	PostBurst  int    // posts one client address may create at once
 	PostRate   int    // posts one client address may create per hour after the burst
 	Nearby     int    // miles between region centres for regions to count as nearby
+	DevOutbox  bool   // serve /dev/outbox to browsers on this machine
 }
 
 // env returns the value of a CORKBOARD_ variable or a default.
@@ -49,6 +50,12 @@ func envInt(name string, fallback int) int {
 	return n
 }
 
+// envBool reports whether a CORKBOARD_ variable is set to a true value.
+func envBool(name string) bool {
+	v, _ := strconv.ParseBool(os.Getenv("CORKBOARD_" + name))
+	return v
+}
+
 // RegisterFlags defines the shared flags on fs, with environment defaults.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "localhost:8080"), "listen address, host:port (env CORKBOARD_ADDR)")
@@ -59,6 +66,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.PostBurst, "post-burst", envInt("POST_BURST", 10), "posts one client address may create at once (env CORKBOARD_POST_BURST)")
 	fs.IntVar(&c.PostRate, "post-rate", envInt("POST_RATE", 60), "posts per hour one client address may create after the burst (env CORKBOARD_POST_RATE)")
 	fs.IntVar(&c.Nearby, "nearby-miles", envInt("NEARBY_MILES", 100), "regions whose centres lie within this many miles are nearby (env CORKBOARD_NEARBY_MILES)")
+	fs.BoolVar(&c.DevOutbox, "dev-outbox", envBool("DEV_OUTBOX"), "show the outbox folder's emails at /dev/outbox to browsers on this machine; for development only (env CORKBOARD_DEV_OUTBOX)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (env CORKBOARD_LOG_FORMAT)")
 }
 

@@ -118,6 +118,9 @@ func (s *testServer) do(method, path string, body io.Reader, header map[string]s
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
+	if h := header["Host"]; h != "" {
+		req.Host = h
+	}
 	res, err := client.Do(req)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)

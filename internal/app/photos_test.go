@@ -31,6 +31,9 @@ func (s *testServer) storedPhotos(created response, mailsBefore int) [][]byte {
 		s.t.Fatalf("create: got status %d: %s", created.Status, created.Body)
 	}
 	token := tokenOf(s.t, s.waitForMail(mailsBefore+1))
+	if res := s.do("POST", "/api/v1/manage/publish", nil, map[string]string{"Authorization": "Bearer " + token}); res.Status != http.StatusOK {
+		s.t.Fatalf("publish: got status %d: %s", res.Status, res.Body)
+	}
 	var post struct {
 		Images []struct {
 			ThumbURL string `json:"thumb_url"`

@@ -43,10 +43,14 @@ func (s *Service) ListPosts(ctx context.Context, region, category, cursor string
 	}
 	now := s.now()
 
-	key := fmt.Sprintf("list:%s:%s:%s:%d", region, category, cursor, limit)
+	// Only first pages are cached: they take most of the traffic, and a
+	// cursor in the key would let anyone fill the cache with made-up pages.
+	key := fmt.Sprintf("list:%s:%s:%d", region, category, limit)
 	var page Page
-	if cached, ok := s.Cache.Get(ctx, key); ok && json.Unmarshal(cached, &page) == nil && !anyExpired(page.Posts, now) {
-		return page, nil
+	if cursor == "" {
+		if cached, ok := s.Cache.Get(ctx, key); ok && json.Unmarshal(cached, &page) == nil && !anyExpired(page.Posts, now) {
+			return page, nil
+		}
 	}
 
 	// One extra row tells whether a next page exists.
@@ -60,7 +64,7 @@ func (s *Service) ListPosts(ctx context.Context, region, category, cursor string
 		last := page.Posts[limit-1]
 		page.Next = EncodeCursor(Cursor{BumpedAt: last.BumpedAt, ID: last.ID})
 	}
-	if data, err := json.Marshal(page); err == nil {
+	if data, err := json.Marshal(page); err == nil && cursor == "" {
 		// A list of all regions changes with any post; a region's list with
 		// that region's posts only.
 		tag := "all"
@@ -127,10 +131,11 @@ func (s *Service) PublicPost(ctx context.Context, id string) (*Post, error) {
 	return p, nil
 }
 
-// PhotoServable reports whether a stored photo may be served: it belongs
-// to a pending or live post.
+// PhotoServable reports whether a stored photo may be served to everyone:
+// it belongs to a live post. Photos of pending posts are shown only on
+// their manage page.
 func (s *Service) PhotoServable(ctx context.Context, key string) (bool, error) {
-	return s.Store.ImageLive(ctx, key, s.now())
+	return s.Store.ImagePublic(ctx, key, s.now())
 }
 
 // EncodeCursor returns an opaque string for a keyset position.
@@ -155,7 +160,7 @@ func DecodeCursor(s string) (*Cursor, error) {
 		return nil, bad
 	}
 	n, err := strconv.ParseInt(micros, 10, 64)
-	if err != nil {
+	if err != nil || n <= 0 {
 		return nil, bad
 	}
 	return &Cursor{BumpedAt: time.UnixMicro(n).UTC(), ID: id}, nil

@@ -44,7 +44,17 @@ func (s *Service) CreatePost(ctx context.Context, d Draft, idempotencyKey string
 	if err != nil {
 		return Created{}, err
 	}
-	images, stored, err := s.storePhotos(ctx, d.Photos)
+	processed, err := s.processPhotos(ctx, d.Photos)
+	if err != nil {
+		return Created{}, err
+	}
+
+	// Storing files and committing the rows that use them happen under
+	// one lock, so a failed request never removes a file that another
+	// request has just stored and is about to use.
+	s.Files.Lock()
+	defer s.Files.Unlock()
+	images, stored, err := s.putPhotos(ctx, processed)
 	if err != nil {
 		return Created{}, err
 	}
@@ -114,16 +124,25 @@ func (s *Service) validateDraft(d Draft) (*Post, error) {
 	return p, nil
 }
 
-// storePhotos processes every upload and stores its sizes. Either all
-// photos are stored or none: on any failure the files written so far are
-// removed again, and the error names the photo.
-func (s *Service) storePhotos(ctx context.Context, uploads []Upload) (images []Image, stored []string, err error) {
+// processPhotos decodes and re-encodes every upload. The error names the
+// photo that failed.
+func (s *Service) processPhotos(ctx context.Context, uploads []Upload) ([]photos.Result, error) {
+	var out []photos.Result
 	for i, u := range uploads {
 		res, err := s.processPhoto(ctx, u)
 		if err != nil {
-			s.releasePhotos(ctx, stored)
-			return nil, nil, photoError(i, u.Name, err)
+			return nil, photoError(i, u.Name, err)
 		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// putPhotos stores every size of processed photos. Either all files are
+// stored or none: on failure the files written so far are removed again.
+// The caller holds s.Files.
+func (s *Service) putPhotos(ctx context.Context, processed []photos.Result) (images []Image, stored []string, err error) {
+	for _, res := range processed {
 		thumb, _ := res.Variant("thumb")
 		large, _ := res.Variant("large")
 		for _, v := range []photos.Variant{thumb, large} {
@@ -171,23 +190,28 @@ func photoError(i int, name string, err error) error {
 	if name != "" {
 		label += " (" + cleanText(name, false) + ")"
 	}
+	// Only the sentinel's own message is shown: the wrapped detail comes
+	// from the decoder and means nothing to the person uploading.
 	var code Code
+	var reason error
 	switch {
 	case errors.Is(err, photos.ErrUnsupported):
-		code = Unsupported
+		code, reason = Unsupported, photos.ErrUnsupported
 	case errors.Is(err, photos.ErrTooLarge):
-		code = TooLarge
-	case errors.Is(err, photos.ErrTooManyPixels), errors.Is(err, photos.ErrCorrupt):
-		code = Invalid
+		code, reason = TooLarge, photos.ErrTooLarge
+	case errors.Is(err, photos.ErrTooManyPixels):
+		code, reason = Invalid, photos.ErrTooManyPixels
+	case errors.Is(err, photos.ErrCorrupt):
+		code, reason = Invalid, photos.ErrCorrupt
 	default:
 		return err
 	}
-	msg := label + ": " + err.Error() + "."
+	msg := label + ": " + reason.Error() + "."
 	return &Error{Code: code, Message: msg, Fields: map[string]string{"images": msg}}
 }
 
-// releasePhotos deletes just-stored files that no live post uses. A file
-// that another post shares stays.
+// releasePhotos deletes files that no pending or live post uses. A file
+// that another post shares stays. The caller holds s.Files.
 func (s *Service) releasePhotos(ctx context.Context, keys []string) {
 	now := s.now()
 	for _, key := range keys {

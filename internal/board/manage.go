@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // PostByToken returns the post a manage token controls, whatever its status.
@@ -92,7 +93,14 @@ func (s *Service) Update(ctx context.Context, token string, e Edit) (*Post, erro
 		return nil, FieldErrors(fields)
 	}
 
-	added, stored, err := s.storePhotos(ctx, e.AddPhotos)
+	processed, err := s.processPhotos(ctx, e.AddPhotos)
+	if err != nil {
+		return nil, err
+	}
+	removed := p.Images
+	s.Files.Lock()
+	defer s.Files.Unlock()
+	added, stored, err := s.putPhotos(ctx, processed)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +109,14 @@ func (s *Service) Update(ctx context.Context, token string, e Edit) (*Post, erro
 		s.releasePhotos(ctx, stored)
 		return nil, internal("update post", err)
 	}
+	// Files of dropped photos go at once, unless another post uses them.
+	var dropped []string
+	for _, img := range removed {
+		if !slices.ContainsFunc(p.Images, func(k Image) bool { return k.ThumbKey == img.ThumbKey }) {
+			dropped = append(dropped, img.Keys()...)
+		}
+	}
+	s.releasePhotos(ctx, dropped)
 	s.invalidate(ctx, p)
 	s.Log.Info("Post edited", "post_id", p.ID)
 	return s.Store.Post(ctx, p.ID)
@@ -122,7 +138,9 @@ func (s *Service) Renew(ctx context.Context, token string) (*Post, error) {
 		return nil, Errorf(Conflict, "Publish this post first.")
 	}
 	if now.Before(p.RenewableAt()) {
-		return nil, Errorf(Conflict, "You can renew this post from %s UTC, 48 hours after it was last published or renewed.", p.RenewableAt().Format("January 2, 2006 at 3:04 PM"))
+		// Rounded up, so the time shown is never a moment too early.
+		at := p.RenewableAt().Add(time.Minute - time.Nanosecond).Truncate(time.Minute)
+		return nil, Errorf(Conflict, "You can renew this post from %s UTC, 48 hours after it was last published or renewed.", at.Format("January 2, 2006 at 3:04 PM"))
 	}
 	cat, ok := s.Categories.Category(p.Category)
 	if !ok {

@@ -17,6 +17,10 @@ const (
 	Deleted Status = "deleted" // removed by its owner; answers 410 Gone
 )
 
+// UnconfirmedLifetime is how long a post waits for its owner to publish
+// it before it is deleted with its photos.
+const UnconfirmedLifetime = 7 * 24 * time.Hour
+
 // RenewAfter is how long after a publish or renew the next renew is allowed.
 const RenewAfter = 48 * time.Hour
 

@@ -8,6 +8,7 @@ import (
 	netmail "net/mail"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/corkboard/corkboard/internal/categories"
@@ -42,6 +43,12 @@ type Service struct {
 	// MailQueued is called after a transaction queued mail, to wake the
 	// delivery worker. It may be nil.
 	MailQueued func()
+	// Files is held while photo files are stored or removed together with
+	// the rows that use them; the worker's sweep holds it too.
+	//
+	// TODO: with several app servers sharing object storage this lock is
+	// per process; a database lock is needed for the same guarantee.
+	Files *sync.Mutex
 
 	photoSlots chan struct{}
 }
@@ -63,6 +70,8 @@ type ServiceConfig struct {
 	PhotoWorkers int
 	PhotoLimits  photos.Limits
 	NearbyMiles  float64 // default 100
+	// Files is shared with the worker; NewService makes one when nil.
+	Files *sync.Mutex
 }
 
 // NewService returns a Service with the real clock.
@@ -74,6 +83,9 @@ func NewService(c ServiceConfig) *Service {
 	if c.NearbyMiles <= 0 {
 		c.NearbyMiles = 100
 	}
+	if c.Files == nil {
+		c.Files = new(sync.Mutex)
+	}
 	return &Service{
 		Store: c.Store, Blobs: c.Blobs, Cache: c.Cache, Places: c.Places,
 		Categories: c.Categories, Mail: c.Mail, Log: c.Log,
@@ -81,6 +93,7 @@ func NewService(c ServiceConfig) *Service {
 		PhotoLimits: c.PhotoLimits,
 		NearbyMiles: c.NearbyMiles,
 		Now:         time.Now,
+		Files:       c.Files,
 		photoSlots:  make(chan struct{}, workers),
 	}
 }

@@ -49,6 +49,9 @@ type Store interface {
 	// ImageLive reports whether a stored photo belongs to a pending or
 	// unexpired active post.
 	ImageLive(ctx context.Context, key string, now time.Time) (bool, error)
+	// ImagePublic reports whether a stored photo belongs to an unexpired
+	// active post: the only photos served to everyone.
+	ImagePublic(ctx context.Context, key string, now time.Time) (bool, error)
 
 	// QueueMail adds a message to the outbox on its own.
 	QueueMail(ctx context.Context, msg mail.Message) error
@@ -61,6 +64,9 @@ type Store interface {
 
 	// ExpirePosts marks active posts whose lifetime ended as expired.
 	ExpirePosts(ctx context.Context, now time.Time) (int, error)
+	// DeleteUnconfirmed deletes pending posts created before the given
+	// time, which were never confirmed.
+	DeleteUnconfirmed(ctx context.Context, before, now time.Time) (int, error)
 	// ReleasedImages returns photo keys used only by posts that were
 	// deleted or expired before the given time.
 	ReleasedImages(ctx context.Context, before time.Time, limit int) ([]string, error)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -50,7 +51,8 @@ func BytesUpload(name string, data []byte) Upload {
 }
 
 // cleanText normalises line endings, trims the ends and drops control
-// characters other than newline and tab.
+// characters other than newline and tab, and the bidirectional overrides
+// that can make text read differently from what it is.
 func cleanText(s string, multiline bool) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
@@ -60,7 +62,7 @@ func cleanText(s string, multiline bool) string {
 			return r
 		case r == '\n' || r == '\r':
 			return ' '
-		case unicode.IsControl(r):
+		case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
 			return -1
 		}
 		return r
@@ -68,11 +70,23 @@ func cleanText(s string, multiline bool) string {
 	return strings.TrimSpace(s)
 }
 
+// visible reports whether s has a character that shows: a title of only
+// zero-width or blank characters looks empty to everyone.
+func visible(s string) bool {
+	for _, r := range s {
+		if unicode.IsGraphic(r) && !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) &&
+			!strings.ContainsRune("\u3164\u2800\u115F\u1160\uFFA0", r) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkTitle validates and cleans a title, adding a message to fields.
 func checkTitle(title string, fields map[string]string) string {
 	title = cleanText(title, false)
 	switch n := utf8.RuneCountInString(title); {
-	case n == 0:
+	case n == 0 || !visible(title):
 		fields["title"] = "Enter a title."
 	case n > MaxTitle:
 		fields["title"] = fmt.Sprintf("Title is %d characters long; the maximum is %d.", n, MaxTitle)
@@ -105,7 +119,7 @@ func checkEmail(email string, fields map[string]string) string {
 	case email == "":
 		fields["email"] = "Enter your email address: the link to publish your post is sent there."
 		return ""
-	case err != nil || addr.Address != email || addr.Name != "" || len(email) > maxEmail || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], "."):
+	case err != nil || addr.Address != email || addr.Name != "" || len(email) > maxEmail || !emailPattern.MatchString(email):
 		fields["email"] = "Enter an email address like name@example.com."
 		return email
 	}
@@ -113,11 +127,22 @@ func checkEmail(email string, fields map[string]string) string {
 	return email[:at] + "@" + strings.ToLower(email[at+1:])
 }
 
+// emailPattern admits the addresses people use: ASCII, a domain name of
+// letters, digits and inner hyphens with a dot, no IP literal.
+var emailPattern = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$`)
+
+// maxPhone bounds the phone field, in characters.
+const maxPhone = 30
+
 // checkPhone accepts digits with the usual separators and 7 to 15 digits.
 func checkPhone(phone string, fields map[string]string) string {
 	phone = cleanText(phone, false)
 	if phone == "" {
 		return ""
+	}
+	if utf8.RuneCountInString(phone) > maxPhone {
+		fields["phone"] = fmt.Sprintf("A phone number has at most %d characters.", maxPhone)
+		return phone
 	}
 	digits := 0
 	for _, r := range phone {

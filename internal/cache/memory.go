@@ -7,14 +7,16 @@ import (
 	"time"
 )
 
-// Memory is a bounded in-process cache with tag invalidation. When full, it
-// drops expired entries, then a quarter of the rest in no particular order.
+// Memory is an in-process cache with tag invalidation, bounded by the
+// total size of its values. When full, it drops expired entries, then a
+// quarter of the rest in no particular order.
 type Memory struct {
-	mu      sync.Mutex
-	entries map[string]entry
-	tags    map[string]map[string]struct{} // tag -> keys
-	max     int
-	now     func() time.Time
+	mu       sync.Mutex
+	entries  map[string]entry
+	tags     map[string]map[string]struct{} // tag -> keys
+	size     int                            // bytes of values held
+	maxBytes int
+	now      func() time.Time
 }
 
 type entry struct {
@@ -23,9 +25,9 @@ type entry struct {
 	tags    []string
 }
 
-// NewMemory returns a cache that holds at most maxEntries values.
-func NewMemory(maxEntries int) *Memory {
-	return &Memory{entries: map[string]entry{}, tags: map[string]map[string]struct{}{}, max: maxEntries, now: time.Now}
+// NewMemory returns a cache that holds at most maxBytes of values.
+func NewMemory(maxBytes int) *Memory {
+	return &Memory{entries: map[string]entry{}, tags: map[string]map[string]struct{}{}, maxBytes: maxBytes, now: time.Now}
 }
 
 // Get returns the value under key if it has not expired.
@@ -43,11 +45,15 @@ func (m *Memory) Get(_ context.Context, key string) ([]byte, bool) {
 func (m *Memory) Set(_ context.Context, key string, value []byte, ttl time.Duration, tags ...string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.entries[key]; !ok && len(m.entries) >= m.max {
-		m.evict()
+	if len(value) > m.maxBytes/8 {
+		return // one huge value would push out everything else
 	}
 	m.remove(key)
+	if m.size+len(value) > m.maxBytes {
+		m.evict(len(value))
+	}
 	m.entries[key] = entry{value: value, expires: m.now().Add(ttl), tags: tags}
+	m.size += len(value)
 	for _, t := range tags {
 		if m.tags[t] == nil {
 			m.tags[t] = map[string]struct{}{}
@@ -74,6 +80,7 @@ func (m *Memory) remove(key string) {
 		return
 	}
 	delete(m.entries, key)
+	m.size -= len(e.value)
 	for _, t := range e.tags {
 		delete(m.tags[t], key)
 		if len(m.tags[t]) == 0 {
@@ -82,24 +89,23 @@ func (m *Memory) remove(key string) {
 	}
 }
 
-// evict removes expired entries and, if the cache is still full, a
-// quarter of the others. Called with the lock held.
-func (m *Memory) evict() {
+// evict removes expired entries and, if need bytes still do not fit,
+// a quarter of the others at a time. Called with the lock held.
+func (m *Memory) evict(need int) {
 	now := m.now()
 	for key, e := range m.entries {
 		if !now.Before(e.expires) {
 			m.remove(key)
 		}
 	}
-	if len(m.entries) < m.max {
-		return
-	}
-	drop := max(1, m.max/4)
-	for key := range m.entries {
-		if drop == 0 {
-			break
+	for m.size+need > m.maxBytes && len(m.entries) > 0 {
+		drop := max(1, len(m.entries)/4)
+		for key := range m.entries {
+			if drop == 0 {
+				break
+			}
+			m.remove(key)
+			drop--
 		}
-		m.remove(key)
-		drop--
 	}
 }

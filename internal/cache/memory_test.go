@@ -10,7 +10,7 @@ func TestMemory(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("invalidating a tag drops its entries only", func(t *testing.T) {
-		m := NewMemory(10)
+		m := NewMemory(1000)
 		m.Set(ctx, "a", []byte("1"), time.Minute, "region:x")
 		m.Set(ctx, "b", []byte("2"), time.Minute, "region:y")
 		m.Invalidate(ctx, "region:x")
@@ -23,7 +23,7 @@ func TestMemory(t *testing.T) {
 	})
 
 	t.Run("entries expire after their ttl", func(t *testing.T) {
-		m := NewMemory(10)
+		m := NewMemory(1000)
 		now := time.Now()
 		m.now = func() time.Time { return now }
 		m.Set(ctx, "a", []byte("1"), time.Second)
@@ -34,12 +34,19 @@ func TestMemory(t *testing.T) {
 	})
 
 	t.Run("size stays bounded", func(t *testing.T) {
-		m := NewMemory(8)
+		m := NewMemory(800)
 		for i := range 100 {
-			m.Set(ctx, string(rune('a'+i)), []byte("x"), time.Minute, "t")
+			m.Set(ctx, string(rune('a'+i)), make([]byte, 90), time.Minute, "t")
 		}
-		if got := len(m.entries); got > 8 {
-			t.Errorf("got %d entries, want at most 8", got)
+		if m.size > 800 {
+			t.Errorf("got %d bytes, want at most 800", m.size)
+		}
+		total := 0
+		for _, e := range m.entries {
+			total += len(e.value)
+		}
+		if total != m.size {
+			t.Errorf("got %d bytes in entries, want the counted %d", total, m.size)
 		}
 		if got := len(m.tags["t"]); got != len(m.entries) {
 			t.Errorf("got %d keys under the tag, want %d", got, len(m.entries))

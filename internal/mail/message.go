@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"time"
 )
 
@@ -54,9 +55,12 @@ func (m Message) Bytes() ([]byte, error) {
 	header := func(k, v string) {
 		fmt.Fprintf(&b, "%s: %s\r\n", k, noBreaks.Replace(v))
 	}
+	folded := func(k, v string) { // v is already encoded and folded
+		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+	}
 	header("From", m.From)
 	header("To", m.To)
-	header("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
+	folded("Subject", encodeHeader(noBreaks.Replace(m.Subject)))
 	header("Date", m.Date.UTC().Format(time.RFC1123Z))
 	header("Message-ID", "<"+m.ID+">")
 	for _, k := range sortedKeys(m.Headers) {
@@ -80,8 +84,9 @@ func (m Message) Bytes() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// crlfLines converts line endings to CRLF and folds lines longer than maxLine
-// at a space. Links contain no spaces, so they are never folded.
+// crlfLines converts line endings to CRLF and folds lines longer than
+// maxLine, at a space where there is one. Links contain no spaces and are
+// far shorter than maxLine, so they are never folded.
 func crlfLines(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var out strings.Builder
@@ -91,19 +96,51 @@ func crlfLines(s string) string {
 		}
 		for len(line) > maxLine {
 			cut := strings.LastIndexByte(line[:maxLine], ' ')
+			next := cut + 1
 			if cut <= 0 {
-				cut = strings.IndexByte(line, ' ')
-				if cut < 0 {
-					break
+				// No space: break at the last whole character.
+				cut = maxLine
+				for cut > 0 && !utf8.RuneStart(line[cut]) {
+					cut--
 				}
+				next = cut
 			}
 			out.WriteString(line[:cut])
 			out.WriteString("\r\n")
-			line = line[cut+1:]
+			line = line[next:]
 		}
 		out.WriteString(line)
 	}
 	return out.String()
+}
+
+// encodeHeader encodes a header value as RFC 2047 encoded words when it is
+// not plain ASCII, each word short enough that no header line passes the
+// 78-character recommendation of RFC 5322 by much.
+func encodeHeader(v string) string {
+	ascii := true
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii && len(v) <= maxLine {
+		return v
+	}
+	var words []string
+	var chunk strings.Builder
+	for _, r := range v {
+		if chunk.Len()+utf8.RuneLen(r) > 30 {
+			words = append(words, mime.QEncoding.Encode("utf-8", chunk.String()))
+			chunk.Reset()
+		}
+		chunk.WriteRune(r)
+	}
+	if chunk.Len() > 0 {
+		words = append(words, mime.QEncoding.Encode("utf-8", chunk.String()))
+	}
+	return strings.Join(words, "\r\n ")
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -85,7 +86,7 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, fieldError("Idempotency-Key", "Must be at most 255 characters."))
 		return
 	}
-	if !s.allowPost(r) {
+	if !s.takePost(r) {
 		w.Header().Set("Retry-After", "30")
 		s.apiError(w, r, board.Errorf(board.RateLimited, "Too many posts from your address. Try again in a minute."))
 		return
@@ -93,6 +94,7 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 
 	draft, err := s.readDraft(w, r)
 	if err != nil {
+		s.refundPost(r)
 		s.apiError(w, r, err)
 		return
 	}
@@ -102,10 +104,10 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 
 	created, err := s.svc.CreatePost(r.Context(), draft, key)
 	if err != nil {
+		s.refundPost(r)
 		s.apiError(w, r, err)
 		return
 	}
-	s.tookPost(r)
 	writeJSON(w, http.StatusAccepted, created)
 }
 
@@ -124,6 +126,7 @@ func (s *Server) readDraft(w http.ResponseWriter, r *http.Request) (board.Draft,
 			Phone: r.FormValue("phone"), Photos: uploads(r.MultipartForm, "images"),
 		}, nil
 	case "application/json":
+		r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
 		var in apiDraft
 		if err := decodeJSON(r, &in); err != nil {
 			return board.Draft{}, err
@@ -149,7 +152,7 @@ func decodeJSON(r *http.Request, v any) error {
 		case errors.As(err, &tooBig):
 			return err
 		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return fieldError(typeErr.Field, "Must be a JSON "+typeErr.Type.Kind().String()+".")
+			return fieldError(typeErr.Field, "Must be a JSON "+jsonKind(typeErr.Type.Kind())+".")
 		}
 		return board.Errorf(board.Invalid, "The body is not valid JSON: send one object such as {\"title\": \"...\"}.")
 	}
@@ -157,6 +160,21 @@ func decodeJSON(r *http.Request, v any) error {
 		return board.Errorf(board.Invalid, "The body must contain one JSON object only.")
 	}
 	return nil
+}
+
+// jsonKind names a Go kind the way JSON does.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	}
+	return "number"
 }
 
 // jsonScalar accepts a JSON string or number as typed text; null or an

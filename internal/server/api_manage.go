@@ -61,6 +61,12 @@ func (s *Server) apiManageEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// An unknown token is answered before the body, which may hold
+	// photos, is read.
+	if _, err := s.svc.PostByToken(r.Context(), token); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	edit, err := s.readEdit(w, r)
 	if err != nil {
 		s.apiError(w, r, err)
@@ -99,6 +105,7 @@ func (s *Server) readEdit(w http.ResponseWriter, r *http.Request) (board.Edit, e
 		e.AddPhotos = uploads(r.MultipartForm, "images")
 		return e, nil
 	case "application/json":
+		r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
 		var in struct {
 			Title        *string         `json:"title"`
 			Body         *string         `json:"body"`

@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 
 	"github.com/corkboard/corkboard/internal/blobs"
 	"github.com/corkboard/corkboard/internal/board"
@@ -28,7 +29,7 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 }
 
 // photo serves one stored photo size while the post it belongs to is
-// pending or live. Names are content hashes, so a URL never changes
+// live. Names are content hashes, so a URL never changes
 // meaning and may be cached for a year.
 func (s *Server) photo(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
@@ -46,14 +47,34 @@ func (s *Server) photo(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, board.Errorf(board.NotFound, "This photo is no longer available."))
 		return
 	}
+	s.writePhoto(w, r, key, "public, max-age=31536000, immutable")
+}
+
+// managePhoto serves a photo of the post a manage token controls, also
+// while the post is pending, so the owner sees it before publishing.
+func (s *Server) managePhoto(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	p, err := s.svc.PostByToken(r.Context(), r.PathValue("token"))
+	if err != nil {
+		s.manageError(w, r, err)
+		return
+	}
+	if p.Status == board.Deleted || !slices.ContainsFunc(p.Images, func(img board.Image) bool { return slices.Contains(img.Keys(), key) }) {
+		s.error(w, r, board.Errorf(board.NotFound, "This photo is not part of this post."))
+		return
+	}
+	manageHeaders(w)
+	s.writePhoto(w, r, key, "private, no-store")
+}
+
+func (s *Server) writePhoto(w http.ResponseWriter, r *http.Request, key, cacheControl string) {
 	data, err := s.svc.Blobs.Get(r.Context(), key)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-
 	w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(key)))
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header().Set("Cache-Control", cacheControl)
 	w.Header().Set("ETag", `"`+key+`"`)
 	if r.Header.Get("If-None-Match") == `"`+key+`"` {
 		w.WriteHeader(http.StatusNotModified)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -33,6 +34,10 @@ func (s *Server) publicError(r *http.Request, err error) (int, *board.Error) {
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, &board.Error{Code: board.TooLarge,
 			Message: "The request is too large. Photos can be up to 20 MB each, 12 per post."}
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away; nobody reads this answer.
+		s.log.Info("Request canceled by the client", "method", r.Method, "path", redactPath(r.URL.Path))
+		return 499, &board.Error{Code: board.Unavailable, Message: "The request was canceled."}
 	}
 	s.log.Error("Request failed", "method", r.Method, "path", redactPath(r.URL.Path), "error", err)
 	return http.StatusInternalServerError, &board.Error{Code: board.Internal,
@@ -47,6 +52,9 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	status, e := s.publicError(r, err)
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "30")
+	}
 	s.render(w, r, status, "error", errorPage{Page: Page{Title: errorTitle(status), NoIndex: true}, Status: status, Message: e.Message})
 }
 
@@ -56,8 +64,13 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	if len(e.Fields) > 0 {
 		body["fields"] = e.Fields
 	}
-	if status == http.StatusUnauthorized {
+	switch status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="manage"`)
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		if w.Header().Get("Retry-After") == "" {
+			w.Header().Set("Retry-After", "30")
+		}
 	}
 	writeJSON(w, status, map[string]any{"error": body})
 }

@@ -14,9 +14,10 @@ import (
 )
 
 // The outbox pages let a developer read the mail of the embedded default
-// in the browser. They exist only when no mail server is configured and
-// answer only clients on the loopback interface, because every message
-// contains a manage link.
+// in the browser. They exist only when the operator turns them on, and
+// answer only clients on the loopback interface that name this machine in
+// the Host header, because every message contains a manage link. The
+// Host check stops a web page that rebinds its own domain to 127.0.0.1.
 
 type outboxListPage struct {
 	Page
@@ -28,7 +29,7 @@ type outboxEntry struct {
 }
 
 func (s *Server) outboxAllowed(w http.ResponseWriter, r *http.Request) bool {
-	if s.outbox == nil || !isLoopback(r) {
+	if !s.devOutbox(r) {
 		s.notFound(w, r)
 		return false
 	}
@@ -113,7 +114,17 @@ func plainPart(msg *mail.Message) string {
 	}
 }
 
-func isLoopback(r *http.Request) bool {
+// devOutbox reports whether the outbox pages may be shown for r.
+func (s *Server) devOutbox(r *http.Request) bool {
+	if s.outbox == nil {
+		return false
+	}
 	ip := net.ParseIP(clientIP(r))
-	return ip != nil && ip.IsLoopback()
+	host := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		host = h
+	}
+	hostIP := net.ParseIP(host)
+	localHost := host == "localhost" || (hostIP != nil && hostIP.IsLoopback())
+	return ip != nil && ip.IsLoopback() && localHost
 }

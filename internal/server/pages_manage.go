@@ -44,7 +44,10 @@ func (s *Server) managePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderManage(w, r, http.StatusOK, token, p, func(m *managePage) {
-		m.Notice = notices[r.URL.Query().Get("done")]
+		// The notice of a past action shows only while it still holds.
+		if done := r.URL.Query().Get("done"); done != "published" || m.Status == board.Active {
+			m.Notice = notices[done]
+		}
 	})
 }
 
@@ -108,6 +111,12 @@ func (s *Server) managePublish(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) manageEdit(w http.ResponseWriter, r *http.Request) {
+	// An unknown link is answered before the body, which may hold photos,
+	// is read.
+	if _, err := s.svc.PostByToken(r.Context(), r.PathValue("token")); err != nil {
+		s.manageError(w, r, err)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxPostBody)
 	if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		manageHeaders(w)

@@ -73,7 +73,8 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		s.renderNewPost(w, r, http.StatusBadRequest, form, board.Errorf(board.Invalid, "The form has expired. Please check your entries and send it again."))
 		return
 	}
-	if !s.allowPost(r) {
+	if !s.takePost(r) {
+		w.Header().Set("Retry-After", "30")
 		s.renderNewPost(w, r, http.StatusTooManyRequests, form, board.Errorf(board.RateLimited, "You are posting very quickly. Please wait a minute and try again."))
 		return
 	}
@@ -81,7 +82,15 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 	draft := board.Draft{Title: form.Title, Body: form.Body, Price: form.Price, Category: form.Category,
 		ZIP: form.ZIP, Email: form.Email, Phone: form.Phone, Photos: uploads(r.MultipartForm, "images")}
 	_, err := s.svc.CreatePost(r.Context(), draft, "web:"+formID)
+	if err != nil {
+		s.refundPost(r)
+	}
 	var e *board.Error
+	if errors.As(err, &e) && e.Code == board.Conflict {
+		// The same form was sent before with other content: the person
+		// went back and changed it after posting.
+		e = board.Errorf(board.Conflict, "This form was already used to post an ad. Check your email for its link, or open a new form to post another ad.")
+	}
 	if errors.As(err, &e) && e.Code != board.Internal {
 		s.renderNewPost(w, r, statusByCode[e.Code], form, e)
 		return
@@ -90,7 +99,6 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.tookPost(r)
 	http.Redirect(w, r, "/posted", http.StatusSeeOther)
 }
 
@@ -98,7 +106,7 @@ func (s *Server) posted(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "posted", struct {
 		Page
 		DevOutbox bool
-	}{Page{Title: "Check your email", NoIndex: true}, s.outbox != nil && isLoopback(r)})
+	}{Page{Title: "Check your email", NoIndex: true}, s.devOutbox(r)})
 }
 
 // uploads returns the files of a multipart field, skipping the empty part

@@ -27,15 +27,6 @@ func newRateLimiter() *rateLimiter {
 	return &rateLimiter{buckets: map[string]*bucket{}}
 }
 
-// allow reports whether the bucket of key has a token left, without
-// taking it. The bucket holds up to burst tokens and refills at perMinute
-// tokens a minute.
-func (l *rateLimiter) allow(key string, burst, perMinute float64) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.refill(key, burst, perMinute).tokens >= 1
-}
-
 // take removes one token from the bucket of key and reports whether there
 // was one.
 func (l *rateLimiter) take(key string, burst, perMinute float64) bool {
@@ -47,6 +38,15 @@ func (l *rateLimiter) take(key string, burst, perMinute float64) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// refund puts back a token taken by take.
+func (l *rateLimiter) refund(key string, burst float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[key]; ok {
+		b.tokens = min(burst, b.tokens+1)
+	}
 }
 
 // refill returns the bucket of key, topped up for the time since its last
@@ -78,21 +78,22 @@ type RateLimit struct {
 	PerMinute float64
 }
 
-// allowPost reports whether the client may create another post. Only
-// created posts count (see tookPost), so someone fixing typos in a form
-// is never blocked.
-func (s *Server) allowPost(r *http.Request) bool {
-	return s.limiter.allow("post:"+clientIP(r), s.postLimit.Burst, s.postLimit.PerMinute)
+// takePost reserves one post for the client and reports whether the
+// limit allowed it. The reservation is taken before the post is created,
+// so parallel requests cannot all pass one check; refundPost gives it back
+// when the request failed, so someone fixing typos is never blocked.
+func (s *Server) takePost(r *http.Request) bool {
+	return s.limiter.take("post:"+clientIP(r), s.postLimit.Burst, s.postLimit.PerMinute)
 }
 
-func (s *Server) tookPost(r *http.Request) {
-	s.limiter.take("post:"+clientIP(r), s.postLimit.Burst, s.postLimit.PerMinute)
+func (s *Server) refundPost(r *http.Request) {
+	s.limiter.refund("post:"+clientIP(r), s.postLimit.Burst)
 }
 
 // clientIP returns the address of the connection's peer.
 //
-// NOTE: behind a proxy or load balancer this is the proxy's address; the
-// limits then apply to all clients together.
+// NOTE: behind a proxy or load balancer this is the proxy's address, so
+// the limits then apply to all clients together.
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -64,10 +64,11 @@ func (s *Server) funcs() template.FuncMap {
 		"datetime": func(t time.Time) string {
 			return t.UTC().Format("January 2, 2006 at 3:04 PM") + " UTC"
 		},
-		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"postPath": postPath,
-		"photo":    func(key string) string { return "/photos/" + key },
-		"static":   func(name string) string { return "/static/" + name + "?v=" + staticVersion },
+		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"postPath":    postPath,
+		"photo":       func(key string) string { return "/photos/" + key },
+		"managePhoto": func(token, key string) string { return "/manage/" + token + "/photo/" + key },
+		"static":      func(name string) string { return "/static/" + name + "?v=" + staticVersion },
 		"regionName": func(slug string) string {
 			if r, ok := s.svc.Places.Region(slug); ok {
 				return r.Name
@@ -93,7 +94,7 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return "?" + q.Encode()
 		},
-		"add":   func(a, b int) int { return a + b },
+		"add": func(a, b int) int { return a + b },
 		"miles": func(d float64) string {
 			if d < 0.1 {
 				return "here"

@@ -30,8 +30,8 @@ type Server struct {
 type Config struct {
 	Service *board.Service
 	Log     *slog.Logger
-	// Outbox, when set, enables /dev/outbox for clients on the loopback
-	// interface: a way to read the mail of the embedded default.
+	// Outbox, when set, enables /dev/outbox for clients on this machine:
+	// a way to read the mail of the embedded default during development.
 	Outbox *mail.Dir
 	// PostLimit bounds how many posts one client address creates.
 	PostLimit RateLimit
@@ -79,6 +79,7 @@ func (s *Server) routes() http.Handler {
 	web.HandleFunc("GET /lost", s.lostForm)
 	web.HandleFunc("POST /lost", s.lostSubmit)
 	web.HandleFunc("GET /manage/{token}", s.managePage)
+	web.HandleFunc("GET /manage/{token}/photo/{key}", s.managePhoto)
 	web.HandleFunc("POST /manage/{token}/publish", s.managePublish)
 	web.HandleFunc("POST /manage/{token}/edit", s.manageEdit)
 	web.HandleFunc("POST /manage/{token}/renew", s.manageRenew)
@@ -110,15 +111,16 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("/api/", s.apiNotFound)
 
 	// Browsers send Sec-Fetch-Site or Origin with every form post; a post
-	// from another site is rejected before any handler runs. The API is
-	// exempt: it uses bearer tokens, never cookies.
+	// from another site is rejected before any handler runs. This covers
+	// the API too, so no page elsewhere can make its visitors' browsers
+	// create posts; programs that send neither header are not affected.
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, board.Errorf(board.Invalid, "This form was sent from another site. Go back, reload the page and try again."))
 	}))
 
 	root := http.NewServeMux()
-	root.Handle("/api/", api)
+	root.Handle("/api/", csrf.Handler(api))
 	root.Handle("/", csrf.Handler(web))
-	return s.recoverPanics(s.logRequests(securityHeaders(root)))
+	return s.recoverPanics(s.logRequests(securityHeaders(limitBodies(root))))
 }

@@ -347,6 +347,33 @@ func (s *Store) ImageLive(ctx context.Context, key string, now time.Time) (bool,
 	return n > 0, nil
 }
 
+// ImagePublic reports whether key is a file of a live post.
+func (s *Store) ImagePublic(ctx context.Context, key string, now time.Time) (bool, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM post_files f JOIN posts p ON p.id = f.post_id
+		WHERE f.key = ? AND p.status = 'active' AND p.expires_at > ?`, key, micros(now)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("check image: %w", err)
+	}
+	return n > 0, nil
+}
+
+// DeleteUnconfirmed deletes pending posts created before the given time
+// and erases their contact details, like an owner's delete.
+func (s *Store) DeleteUnconfirmed(ctx context.Context, before, now time.Time) (int, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE posts SET status = 'deleted', body = '', email = '', phone = '', dup_key = '',
+			deleted_at = ?, updated_at = ? WHERE status = 'pending' AND created_at < ?`, micros(now), micros(now), micros(before))
+		if err != nil {
+			return fmt.Errorf("delete unconfirmed posts: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // ExpirePosts marks active posts whose lifetime ended as expired.
 func (s *Store) ExpirePosts(ctx context.Context, now time.Time) (int, error) {
 	var n int64

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/corkboard/corkboard/internal/board"
@@ -21,6 +22,9 @@ type Worker struct {
 	Log    *slog.Logger
 	Now    func() time.Time
 
+	// Files is the service's lock for storing and removing photo files.
+	Files *sync.Mutex
+
 	// PhotoGrace is how long photos of a deleted or expired post are kept
 	// before they are removed; they stop being served at once.
 	PhotoGrace time.Duration
@@ -29,9 +33,9 @@ type Worker struct {
 }
 
 // New returns a Worker with the real clock.
-func New(store board.Store, blobs board.Blobs, cache board.Cache, sender mail.Sender, log *slog.Logger) *Worker {
+func New(store board.Store, blobs board.Blobs, cache board.Cache, sender mail.Sender, files *sync.Mutex, log *slog.Logger) *Worker {
 	return &Worker{
-		Store: store, Blobs: blobs, Cache: cache, Sender: sender, Log: log,
+		Store: store, Blobs: blobs, Cache: cache, Sender: sender, Files: files, Log: log,
 		Now:        time.Now,
 		PhotoGrace: 24 * time.Hour,
 		wake:       make(chan struct{}, 1),
@@ -118,7 +122,15 @@ func (w *Worker) Sweep(ctx context.Context) {
 		w.Cache.Invalidate(ctx, "all")
 		w.Log.Info("Posts expired", "count", n)
 	}
+	n, err = w.Store.DeleteUnconfirmed(ctx, now.Add(-board.UnconfirmedLifetime), now)
+	if err != nil {
+		w.Log.Error("Deleting unconfirmed posts failed", "error", err)
+	} else if n > 0 {
+		w.Log.Info("Unconfirmed posts deleted", "count", n)
+	}
 
+	w.Files.Lock()
+	defer w.Files.Unlock()
 	for ctx.Err() == nil {
 		before := now.Add(-w.PhotoGrace)
 		keys, err := w.Store.ReleasedImages(ctx, before, releaseBatch)

@@ -53,7 +53,7 @@ func setup(t *testing.T) *fixture {
 	t.Cleanup(func() { store.Close() })
 	photos, _ := blobs.NewDir(filepath.Join(dir, "photos"))
 	f := &fixture{store: store, blobs: photos, sender: &flakySender{}, now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}
-	f.worker = worker.New(store, photos, cache.NewMemory(10), f.sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	f.worker = worker.New(store, photos, cache.NewMemory(1000), f.sender, new(sync.Mutex), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.worker.Now = func() time.Time { return f.now }
 	return f
 }

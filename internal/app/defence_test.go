@@ -1,0 +1,117 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/corkboard/corkboard/internal/app"
+)
+
+func TestFormBodiesAreCapped(t *testing.T) {
+	s := startServer(t)
+	big := strings.Repeat("x", 200<<10)
+	for _, path := range []string{"/lost", "/manage/" + strings.Repeat("A", 43) + "/publish"} {
+		res := s.do("POST", path, strings.NewReader("email="+big), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+		if res.Status != http.StatusRequestEntityTooLarge && res.Status != http.StatusBadRequest {
+			t.Errorf("%s with a 200 KB body: got status %d, want 413 or 400", path, res.Status)
+		}
+	}
+	res := s.postJSON("/api/v1/posts", map[string]any{"title": "x", "body": strings.Repeat("y", 2<<20)}, nil)
+	if res.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("2 MB JSON: got status %d, want 413", res.Status)
+	}
+}
+
+func TestPendingPhotosAreNotPublic(t *testing.T) {
+	s := startServer(t)
+	before := mailCount(s)
+	res, _ := s.createWithPhoto("p.jpg", makeJPEG(t, 300, 200))
+	if res.Status != http.StatusAccepted {
+		t.Fatalf("got status %d", res.Status)
+	}
+	token := tokenOf(t, s.waitForMail(before+1))
+	var post struct {
+		Images []struct {
+			ThumbURL string `json:"thumb_url"`
+		}
+	}
+	json.Unmarshal([]byte(s.do("GET", "/api/v1/manage", nil, map[string]string{"Authorization": "Bearer " + token}).Body), &post)
+	path := strings.TrimPrefix(post.Images[0].ThumbURL, s.URL)
+	if got := s.get(path).Status; got != http.StatusNotFound {
+		t.Errorf("public URL of a pending photo: got status %d, want 404", got)
+	}
+	key := path[strings.LastIndexByte(path, '/')+1:]
+	owner := s.get("/manage/" + token + "/photo/" + key)
+	if owner.Status != http.StatusOK || owner.Header.Get("Cache-Control") != "private, no-store" {
+		t.Errorf("owner's view: got status %d cache %q, want 200 private", owner.Status, owner.Header.Get("Cache-Control"))
+	}
+}
+
+func TestParallelPostsRespectTheLimit(t *testing.T) {
+	s := startServerWith(t, func(c *app.Config) { c.PostBurst = 3 })
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created := 0
+	for range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, _ := json.Marshal(map[string]any{"title": "Lamp", "category": "household", "zip": "02134", "email": "e@example.com"})
+			res := s.do("POST", "/api/v1/posts", bytes.NewReader(b), map[string]string{"Content-Type": "application/json"})
+			if res.Status == http.StatusAccepted {
+				mu.Lock()
+				created++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if created != 3 {
+		t.Errorf("got %d posts from 12 parallel requests, want the burst of 3", created)
+	}
+}
+
+func TestDevOutbox(t *testing.T) {
+	t.Run("off unless turned on", func(t *testing.T) {
+		s := startServer(t)
+		if got := s.get("/dev/outbox").Status; got != http.StatusNotFound {
+			t.Errorf("got status %d, want 404", got)
+		}
+	})
+	t.Run("rejects a foreign Host header", func(t *testing.T) {
+		s := startServerWith(t, func(c *app.Config) { c.DevOutbox = true })
+		if got := s.get("/dev/outbox").Status; got != http.StatusOK {
+			t.Errorf("from this machine: got status %d, want 200", got)
+		}
+		if got := s.do("GET", "/dev/outbox", nil, map[string]string{"Host": "attacker.example"}).Status; got != http.StatusNotFound {
+			t.Errorf("with Host attacker.example: got status %d, want 404", got)
+		}
+	})
+}
+
+func TestEditRemovesDroppedPhotoFiles(t *testing.T) {
+	s := startServer(t)
+	res, before := s.createWithPhoto("p.jpg", makeJPEG(t, 300, 200))
+	stored := s.storedPhotos(res, before)
+	if len(stored) != 2 {
+		t.Fatalf("got %d files, want 2", len(stored))
+	}
+	token := tokenOf(t, s.waitForMail(before+1))
+	var post struct {
+		Images []struct {
+			ThumbURL string `json:"thumb_url"`
+		}
+	}
+	json.Unmarshal([]byte(s.do("GET", "/api/v1/manage", nil, map[string]string{"Authorization": "Bearer " + token}).Body), &post)
+	edit := s.postJSONMethod("PATCH", "/api/v1/manage", map[string]any{"remove_images": []string{post.Images[0].ThumbURL}}, token)
+	if edit.Status != http.StatusOK {
+		t.Fatalf("edit: got status %d: %s", edit.Status, edit.Body)
+	}
+	if n := countFiles(t, s.Config.Data+"/photos"); n != 0 {
+		t.Errorf("got %d files after removing the only photo, want 0", n)
+	}
+}
