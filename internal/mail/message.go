@@ -11,8 +11,8 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 )
 
 // Message is one email ready to send. Text and HTML carry the same content.
