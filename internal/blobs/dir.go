@@ -1,5 +1,6 @@
 // Package blobs stores photo files. Dir is the embedded default: a folder
-// on the local disk.
+// on the local disk. S3 keeps them in a bucket of an S3-compatible object
+// store, so several app servers can share them.
 package blobs
 
 import (
@@ -29,6 +30,11 @@ var keyPattern = regexp.MustCompile(`^[0-9a-f]{64}\.(jpg|png|webp|avif)$`)
 // ValidKey reports whether key has the shape of a stored photo name.
 func ValidKey(key string) bool { return keyPattern.MatchString(key) }
 
+// ErrInvalidKey is wrapped by Put and Delete when the key fails ValidKey.
+// Get returns board.ErrNotFound for such a key instead, because no file
+// can exist under it.
+var ErrInvalidKey = errors.New("invalid blob key")
+
 // NewDir creates the folder if needed.
 func NewDir(root string) (*Dir, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
@@ -39,7 +45,7 @@ func NewDir(root string) (*Dir, error) {
 
 func (d *Dir) path(key string) (string, error) {
 	if !ValidKey(key) {
-		return "", fmt.Errorf("invalid blob key %q", key)
+		return "", fmt.Errorf("%w %q", ErrInvalidKey, key)
 	}
 	return filepath.Join(d.root, key[:2], key), nil
 }
