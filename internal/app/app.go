@@ -82,6 +82,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	})
 	w := worker.New(store, photoDir, memory, outbox, files, log)
 	svc.MailQueued = w.Wake
+	w.Alerts = svc.RunAlerts
 
 	return &App{Config: cfg, Log: log, Store: store, Service: svc, Worker: w, Outbox: outbox}, nil
 }

@@ -77,6 +77,7 @@ func startServerWith(t testing.TB, adjust func(*app.Config)) *testServer {
 	}
 	c := &clock{now: time.Now().UTC()}
 	a.Service.Now = c.Now
+	a.Worker.Now = c.Now
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	t.Cleanup(func() {

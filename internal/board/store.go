@@ -74,6 +74,19 @@ type Store interface {
 	// that were deleted or expired before the given time.
 	ForgetImages(ctx context.Context, keys []string, before time.Time) error
 
+	// CreateAlert inserts a pending alert and queues its confirmation.
+	CreateAlert(ctx context.Context, a *Alert, msg mail.Message) error
+	// Alert returns an alert by id, or ErrNotFound.
+	Alert(ctx context.Context, id string) (*Alert, error)
+	// ConfirmAlert activates a pending alert; Conflict unless pending.
+	ConfirmAlert(ctx context.Context, id string, now time.Time) error
+	// Unsubscribe stops an alert; stopping it twice is not an error.
+	Unsubscribe(ctx context.Context, id string) error
+	// ClaimAlerts leases up to limit active alerts that are due.
+	ClaimAlerts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Alert, error)
+	// FinishAlert records a run and queues its digest, when there is one.
+	FinishAlert(ctx context.Context, id string, checked, next time.Time, digest *mail.Message) error
+
 	// Secret returns the named server secret, creating it with generate on
 	// first use, so every app server shares one value.
 	Secret(ctx context.Context, name string, generate func() []byte) ([]byte, error)

@@ -71,10 +71,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 // can put a token into the log.
 func redactPath(path string) string {
 	lower := strings.ToLower(path)
-	for _, word := range []string{"manage", "outbox"} {
+	for _, word := range []string{"manage", "outbox", "alerts"} {
 		if i := strings.Index(lower, word); i >= 0 {
 			action := ""
-			for _, a := range []string{"/publish", "/edit", "/renew", "/delete", "/photo/"} {
+			for _, a := range []string{"/publish", "/edit", "/renew", "/delete", "/photo/", "/confirm", "/unsubscribe"} {
 				if strings.Contains(lower[i:], a) {
 					action = strings.TrimSuffix(a, "/")
 				}

@@ -93,6 +93,9 @@ type searchResults struct {
 	First     bool
 	Errors    map[string]string
 	Query     string // the search parameters as a query string, for feeds and alerts
+	// AlertFields and AlertCSRF fill the "email me new matches" form.
+	AlertFields url.Values
+	AlertCSRF   string
 }
 
 func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) {
@@ -169,7 +172,16 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) runSearch(r *http.Request, action, region, category string) (searchResults, int) {
 	q := r.URL.Query()
 	res := searchResults{Action: action, Form: q, Sections: s.svc.Categories.Sections, Searching: isSearch(q),
-		First: q.Get("cursor") == "" && q.Get("after") == "", Query: queryString(q)}
+		First: q.Get("cursor") == "" && q.Get("after") == "", Query: queryString(q), AlertCSRF: s.formToken("alert")}
+	res.AlertFields = url.Values{"region": {region}}
+	if category != "" {
+		res.AlertFields.Set("category", category)
+	}
+	for _, p := range append(searchParams, "section") {
+		if v := q.Get(p); v != "" {
+			res.AlertFields.Set(p, v)
+		}
+	}
 	if !res.Searching && region != "" && q.Get("cursor") == "" {
 		page, err := s.svc.ListPosts(r.Context(), region, category, q.Get("after"), pageSize)
 		if err != nil {

@@ -14,9 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/corkboard/corkboard/internal/board"
 )
@@ -94,13 +91,8 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return "?" + q.Encode()
 		},
-		"add": func(a, b int) int { return a + b },
-		"miles": func(d float64) string {
-			if d < 0.1 {
-				return "here"
-			}
-			return strconv.FormatFloat(d, 'f', 1, 64) + " mi"
-		},
+		"add":   func(a, b int) int { return a + b },
+		"miles": formatMiles,
 		"lines": func(s string) []string { return strings.Split(s, "\n") },
 		"isLink": func(s string) bool {
 			return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
@@ -164,39 +156,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 }
 
-// postPath returns the readable URL path of a post:
-// /{region}/{category}/{title-slug}-{id}.
-func postPath(p *board.Post) string {
-	slug := titleSlug(p.Title)
-	if slug != "" {
-		slug += "-"
+// formatMiles renders a distance for lists: "here" or "3.2 mi".
+func formatMiles(d float64) string {
+	if d < 0.1 {
+		return "here"
 	}
-	return "/" + p.Region + "/" + p.Category + "/" + slug + p.ID
+	return strconv.FormatFloat(d, 'f', 1, 64) + " mi"
 }
 
-// titleSlug turns a title into lowercase ASCII words joined by hyphens,
-// dropping accents: "Café table, 2 chairs!" becomes "cafe-table-2-chairs".
-func titleSlug(title string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range norm.NFKD.String(strings.ToLower(title)) {
-		switch {
-		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			dash = false
-		case unicode.Is(unicode.Mn, r):
-		default:
-			dash = true
-		}
-		if b.Len() >= 60 {
-			break
-		}
-	}
-	return strings.Trim(b.String(), "-")
-}
+// postPath returns the readable URL path of a post.
+func postPath(p *board.Post) string { return board.PostPath(p) }
 
 // paragraphs splits text at blank lines for display.
 func paragraphs(text string) []string {

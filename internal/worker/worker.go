@@ -22,6 +22,9 @@ type Worker struct {
 	Log    *slog.Logger
 	Now    func() time.Time
 
+	// Alerts sends the search alert digests that are due; nil disables them.
+	Alerts func(ctx context.Context) (int, error)
+
 	// Files is the service's lock for storing and removing photo files.
 	Files *sync.Mutex
 
@@ -50,13 +53,16 @@ func (w *Worker) Wake() {
 	}
 }
 
-// Run delivers mail as it is queued and sweeps expired posts and unused
-// photos every few minutes, until ctx ends.
+// Run delivers mail as it is queued, sends alert digests every minute and
+// sweeps expired posts and unused photos every few minutes, until ctx
+// ends.
 func (w *Worker) Run(ctx context.Context) {
 	mailTick := time.NewTicker(5 * time.Second)
 	defer mailTick.Stop()
 	sweepTick := time.NewTicker(5 * time.Minute)
 	defer sweepTick.Stop()
+	alertTick := time.NewTicker(time.Minute)
+	defer alertTick.Stop()
 	w.Sweep(ctx)
 	for {
 		w.DeliverMail(ctx)
@@ -67,6 +73,8 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-mailTick.C:
 		case <-sweepTick.C:
 			w.Sweep(ctx)
+		case <-alertTick.C:
+			w.RunAlerts(ctx)
 		}
 	}
 }
@@ -108,6 +116,20 @@ func (w *Worker) deliver(ctx context.Context, m board.OutboxMail) {
 		return
 	}
 	w.Log.Info("Mail sent", "mail_id", m.ID, "file", ref)
+}
+
+// RunAlerts sends the alert digests that are due.
+func (w *Worker) RunAlerts(ctx context.Context) {
+	if w.Alerts == nil {
+		return
+	}
+	n, err := w.Alerts(ctx)
+	if err != nil {
+		w.Log.Error("Alert digests failed", "error", err)
+	}
+	if n > 0 {
+		w.Log.Info("Alert digests queued", "count", n)
+	}
 }
 
 const releaseBatch = 200

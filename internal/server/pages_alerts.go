@@ -1,0 +1,161 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/corkboard/corkboard/internal/board"
+)
+
+type alertPage struct {
+	Page
+	Alert       *board.Alert
+	Action      string // path of the alert's signed link
+	Unsubscribe bool   // show the stop button first
+	Done        string
+}
+
+type alertCreatedPage struct {
+	Page
+	Label  string
+	Email  string
+	Error  string
+	Back   string
+	Fields url.Values
+	CSRF   string
+}
+
+// createAlert saves the search a page shows for an email address. The
+// search arrives as hidden fields, so it is exactly what the page ran.
+func (s *Server) createAlert(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.error(w, r, tooLargeOr(err, "The form could not be read."))
+		return
+	}
+	form := url.Values{}
+	for _, p := range append(searchParams, "region", "category", "section") {
+		if v := r.PostForm.Get(p); v != "" {
+			form.Set(p, v)
+		}
+	}
+	search, err := parseSearch(form, 25)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	label := s.describeSearch(search)
+	back := "/" + search.Region + "/"
+	if search.Category != "" {
+		back += search.Category + "/"
+	}
+	back += "?" + board.SearchQueryString(board.Search{Text: search.Text, TitlesOnly: search.TitlesOnly,
+		MinPrice: search.MinPrice, MaxPrice: search.MaxPrice, HasImage: search.HasImage, Today: search.Today,
+		ZIP: search.ZIP, Miles: search.Miles, Nearby: search.Nearby, Sort: search.Sort, Bundle: search.Bundle})
+	page := alertCreatedPage{Page: Page{Title: "Email me new matches", NoIndex: true}, Label: label,
+		Email: r.PostForm.Get("email"), Back: back, Fields: form, CSRF: s.formToken("alert")}
+
+	if !s.validFormToken("alert", r.PostForm.Get("csrf")) {
+		page.Error = "The form has expired. Please send it again."
+		s.render(w, r, http.StatusBadRequest, "alert_created", page)
+		return
+	}
+	if !s.limiter.take("alert:"+clientIP(r), 10, 1) {
+		page.Error = "You have set up many alerts. Please wait a few minutes."
+		s.render(w, r, http.StatusTooManyRequests, "alert_created", page)
+		return
+	}
+
+	err = s.svc.CreateAlert(r.Context(), page.Email, search, label)
+	var e *board.Error
+	if errors.As(err, &e) && e.Code == board.Invalid {
+		page.Error = e.Fields["email"]
+		if page.Error == "" {
+			page.Error = e.Message
+		}
+		s.render(w, r, http.StatusBadRequest, "alert_created", page)
+		return
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	page.Title = "Check your email"
+	s.render(w, r, http.StatusOK, "alert_created", page)
+}
+
+// describeSearch puts a search in words for emails and pages.
+func (s *Server) describeSearch(q board.Search) string {
+	var parts []string
+	if q.Text != "" {
+		parts = append(parts, `"`+q.Text+`"`)
+	}
+	if c, ok := s.svc.Categories.Category(q.Category); ok {
+		parts = append(parts, c.Name)
+	}
+	if r, ok := s.svc.Places.Region(q.Region); ok {
+		where := "in " + r.Name
+		if q.Nearby {
+			where += " and nearby"
+		}
+		parts = append(parts, where)
+	}
+	if q.ZIP != "" && q.Miles > 0 {
+		parts = append(parts, "within "+strings.TrimSuffix(strings.TrimSuffix(formatMiles(q.Miles), ".0"), " mi")+" miles of "+q.ZIP)
+	}
+	switch {
+	case q.MinPrice != nil && q.MaxPrice != nil:
+		parts = append(parts, board.FormatPrice(*q.MinPrice)+" to "+board.FormatPrice(*q.MaxPrice))
+	case q.MinPrice != nil:
+		parts = append(parts, "from "+board.FormatPrice(*q.MinPrice))
+	case q.MaxPrice != nil:
+		parts = append(parts, "up to "+board.FormatPrice(*q.MaxPrice))
+	}
+	if q.HasImage {
+		parts = append(parts, "with photos")
+	}
+	if len(parts) == 0 {
+		return "All ads"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// alertPage shows an alert from its signed link. GET changes nothing.
+func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
+	a, err := s.svc.AlertBySignature(r.Context(), r.PathValue("id"), r.PathValue("sig"))
+	if err != nil {
+		s.alertError(w, r, err)
+		return
+	}
+	manageHeaders(w)
+	s.render(w, r, http.StatusOK, "alert", alertPage{Page: Page{Title: "Search alert", NoIndex: true}, Alert: a,
+		Action: "/alerts/" + a.ID + "/" + r.PathValue("sig"), Unsubscribe: strings.HasSuffix(r.URL.Path, "/unsubscribe"),
+		Done: r.URL.Query().Get("done")})
+}
+
+func (s *Server) alertConfirm(w http.ResponseWriter, r *http.Request) {
+	id, sig := r.PathValue("id"), r.PathValue("sig")
+	if err := s.svc.ConfirmAlert(r.Context(), id, sig); err != nil {
+		s.alertError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/alerts/"+id+"/"+sig+"?done=confirmed", http.StatusSeeOther)
+}
+
+// alertUnsubscribe stops an alert. Mail programs call it directly with
+// List-Unsubscribe=One-Click (RFC 8058), so it needs no form token: the
+// signed link is the credential.
+func (s *Server) alertUnsubscribe(w http.ResponseWriter, r *http.Request) {
+	id, sig := r.PathValue("id"), r.PathValue("sig")
+	if err := s.svc.Unsubscribe(r.Context(), id, sig); err != nil {
+		s.alertError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/alerts/"+id+"/"+sig+"?done=unsubscribed", http.StatusSeeOther)
+}
+
+func (s *Server) alertError(w http.ResponseWriter, r *http.Request, err error) {
+	manageHeaders(w)
+	s.error(w, r, err)
+}
