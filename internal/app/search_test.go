@@ -136,3 +136,36 @@ func TestSearchPages(t *testing.T) {
 		}
 	})
 }
+
+func TestSEO(t *testing.T) {
+	s := startServer(t)
+	id, _ := s.publishPost(map[string]any{"title": "Oak desk", "price": "120.50", "category": "furniture", "zip": "02134", "email": "o@example.com"})
+	var post struct{ URL string }
+	json.Unmarshal([]byte(s.get("/api/v1/posts/"+id).Body), &post)
+
+	t.Run("sitemap lists live posts", func(t *testing.T) {
+		index := s.get("/sitemap.xml").Body
+		if !strings.Contains(index, "/sitemaps/posts-"+id[:2]+".xml") || !strings.Contains(index, "/sitemaps/regions.xml") {
+			t.Fatalf("sitemap index lacks the files:\n%s", index)
+		}
+		file := s.get("/sitemaps/posts-" + id[:2] + ".xml").Body
+		if !strings.Contains(file, "<loc>"+post.URL+"</loc>") {
+			t.Errorf("sitemap file lacks %s:\n%s", post.URL, file)
+		}
+	})
+
+	t.Run("post page has Product and Offer data", func(t *testing.T) {
+		page := s.get(strings.TrimPrefix(post.URL, s.URL)).Body
+		for _, want := range []string{`itemtype="https://schema.org/Product"`, `itemtype="https://schema.org/Offer"`, `itemprop="price" content="120.50"`, `rel="canonical" href="` + post.URL} {
+			if !strings.Contains(page, want) {
+				t.Errorf("post page lacks %s", want)
+			}
+		}
+	})
+
+	t.Run("robots.txt points at the sitemap", func(t *testing.T) {
+		if body := s.get("/robots.txt").Body; !strings.Contains(body, "Sitemap: "+s.URL+"/sitemap.xml") || !strings.Contains(body, "Disallow: /manage/") {
+			t.Errorf("got robots.txt:\n%s", body)
+		}
+	})
+}

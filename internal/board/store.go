@@ -74,6 +74,13 @@ type Store interface {
 	// that were deleted or expired before the given time.
 	ForgetImages(ctx context.Context, keys []string, before time.Time) error
 
+	// SitemapBuckets counts live posts by the first two characters of
+	// their ID, which split the sitemap into files.
+	SitemapBuckets(ctx context.Context, now time.Time) (map[string]int, error)
+	// SitemapPosts returns up to limit live posts whose ID starts with
+	// prefix, by ID.
+	SitemapPosts(ctx context.Context, prefix string, now time.Time, limit int) ([]Post, error)
+
 	// CreateAlert inserts a pending alert and queues its confirmation.
 	CreateAlert(ctx context.Context, a *Alert, msg mail.Message) error
 	// Alert returns an alert by id, or ErrNotFound.

@@ -93,6 +93,10 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"add":   func(a, b int) int { return a + b },
 		"miles": formatMiles,
+		// dollars renders cents as a schema.org price: "1200.50".
+		"dollars": func(cents *int64) string {
+			return strconv.FormatInt(*cents/100, 10) + "." + fmt.Sprintf("%02d", *cents%100)
+		},
 		"lines": func(s string) []string { return strings.Split(s, "\n") },
 		"isLink": func(s string) bool {
 			return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
