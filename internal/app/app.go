@@ -60,7 +60,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	photoDir, err := blobs.NewDir(filepath.Join(cfg.Data, "photos"))
+	photoStore, err := openPhotoStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -76,15 +76,28 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	memory := cache.NewMemory(64 << 20)
 	files := new(sync.Mutex)
 	svc := board.NewService(board.ServiceConfig{Files: files,
-		Store: store, Blobs: photoDir, Cache: memory, Places: dir, Categories: taxonomy,
+		Store: store, Blobs: photoStore, Cache: memory, Places: dir, Categories: taxonomy,
 		Mail: templates, Log: log, SiteName: "Corkboard", PhotoLimits: photos.DefaultLimits(),
 		NearbyMiles: float64(cfg.Nearby),
 	})
-	w := worker.New(store, photoDir, memory, outbox, files, log)
+	w := worker.New(store, photoStore, memory, outbox, files, log)
 	svc.MailQueued = w.Wake
 	w.Alerts = svc.RunAlerts
 
 	return &App{Config: cfg, Log: log, Store: store, Service: svc, Worker: w, Outbox: outbox}, nil
+}
+
+// openPhotoStore returns the S3 store when an endpoint is configured and
+// the folder Data/photos otherwise.
+func openPhotoStore(ctx context.Context, cfg Config) (board.Blobs, error) {
+	if cfg.S3.Endpoint == "" {
+		return blobs.NewDir(filepath.Join(cfg.Data, "photos"))
+	}
+	s3, err := blobs.NewS3(ctx, cfg.S3)
+	if err != nil {
+		return nil, fmt.Errorf("open photo storage: %w", err)
+	}
+	return s3, nil
 }
 
 // Listen opens the listening socket and fixes the base URL, so a caller
@@ -139,7 +152,7 @@ func (a *App) Run(ctx context.Context) error {
 	if a.Config.DevOutbox {
 		outbox = a.Outbox
 	}
-	srv, err := server.New(ctx, server.Config{Service: a.Service, Log: a.Log, Outbox: outbox,
+	srv, err := server.New(ctx, server.Config{Service: a.Service, Log: a.Log, Outbox: outbox, PhotoBaseURL: a.Config.PhotoBaseURL,
 		PostLimit: server.RateLimit{Burst: float64(a.Config.PostBurst), PerMinute: float64(a.Config.PostRate) / 60}})
 	if err != nil {
 		return err

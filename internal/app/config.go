@@ -5,6 +5,7 @@ package app
 import (
 	"flag"
 	"fmt"
+	"github.com/corkboard/corkboard/internal/blobs"
 	"net"
 	"net/mail"
 	"net/url"
@@ -26,6 +27,13 @@ type Config struct {
 	PostRate   int    // posts one client address may create per hour after the burst
 	Nearby     int    // miles between region centres for regions to count as nearby
 	DevOutbox  bool   // serve /dev/outbox to browsers on this machine
+
+	// S3 selects S3-compatible object storage for photos when its
+	// Endpoint is set; otherwise photos live in Data/photos.
+	S3 blobs.S3Config
+	// PhotoBaseURL, when set, replaces {base-url}/photos in photo URLs,
+	// for a CDN whose origin is this server's /photos/ path.
+	PhotoBaseURL string
 }
 
 // env returns the value of a CORKBOARD_ variable or a default.
@@ -56,6 +64,19 @@ func envBool(name string) bool {
 	return v
 }
 
+// envBoolDefault reads a boolean CORKBOARD_ variable, or fallback when unset.
+func envBoolDefault(name string, fallback bool) bool {
+	v, ok := os.LookupEnv("CORKBOARD_" + name)
+	if !ok {
+		return fallback
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return fallback
+	}
+	return b
+}
+
 // RegisterFlags defines the shared flags on fs, with environment defaults.
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "localhost:8080"), "listen address, host:port (env CORKBOARD_ADDR)")
@@ -67,6 +88,17 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.PostRate, "post-rate", envInt("POST_RATE", 60), "posts per hour one client address may create after the burst (env CORKBOARD_POST_RATE)")
 	fs.IntVar(&c.Nearby, "nearby-miles", envInt("NEARBY_MILES", 100), "regions whose centres lie within this many miles are nearby (env CORKBOARD_NEARBY_MILES)")
 	fs.BoolVar(&c.DevOutbox, "dev-outbox", envBool("DEV_OUTBOX"), "show the outbox folder's emails at /dev/outbox to browsers on this machine; for development only (env CORKBOARD_DEV_OUTBOX)")
+	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", env("S3_ENDPOINT", ""), "S3-compatible endpoint, host:port; when set, photos are stored there (env CORKBOARD_S3_ENDPOINT)")
+	fs.StringVar(&c.S3.Bucket, "s3-bucket", env("S3_BUCKET", ""), "S3 bucket for photos (env CORKBOARD_S3_BUCKET)")
+	fs.StringVar(&c.S3.Region, "s3-region", env("S3_REGION", ""), "S3 region; optional (env CORKBOARD_S3_REGION)")
+	fs.StringVar(&c.S3.Prefix, "s3-prefix", env("S3_PREFIX", ""), "key prefix inside the bucket, like photos/ (env CORKBOARD_S3_PREFIX)")
+	fs.BoolVar(&c.S3.UseTLS, "s3-tls", envBoolDefault("S3_TLS", true), "use HTTPS for S3 (env CORKBOARD_S3_TLS)")
+	fs.BoolVar(&c.S3.PathStyle, "s3-path-style", envBool("S3_PATH_STYLE"), "path-style S3 URLs, as MinIO and most self-hosted servers need (env CORKBOARD_S3_PATH_STYLE)")
+	fs.BoolVar(&c.S3.CreateBucket, "s3-create-bucket", envBool("S3_CREATE_BUCKET"), "create the bucket when it is missing (env CORKBOARD_S3_CREATE_BUCKET)")
+	// Keys come from the environment only, so they never show in a
+	// process list.
+	c.S3.AccessKey, c.S3.SecretKey = os.Getenv("CORKBOARD_S3_ACCESS_KEY"), os.Getenv("CORKBOARD_S3_SECRET_KEY")
+	fs.StringVar(&c.PhotoBaseURL, "photo-base-url", env("PHOTO_BASE_URL", ""), "public URL of the photos, for a CDN in front of BASE-URL/photos/ (env CORKBOARD_PHOTO_BASE_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (env CORKBOARD_LOG_FORMAT)")
 }
 
@@ -99,6 +131,18 @@ func (c *Config) Validate() error {
 	}
 	if c.Nearby < 1 || c.Nearby > 1000 {
 		return fmt.Errorf("--nearby-miles (CORKBOARD_NEARBY_MILES) must be a whole number from 1 to 1000")
+	}
+	if c.S3.Endpoint != "" {
+		if err := c.S3.Validate(); err != nil {
+			return fmt.Errorf("photo storage (CORKBOARD_S3_*): %w", err)
+		}
+	}
+	if c.PhotoBaseURL != "" {
+		u, err := url.Parse(c.PhotoBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--photo-base-url (CORKBOARD_PHOTO_BASE_URL) %q: want an absolute http or https URL", c.PhotoBaseURL)
+		}
+		c.PhotoBaseURL = strings.TrimSuffix(c.PhotoBaseURL, "/")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format (CORKBOARD_LOG_FORMAT) %q: want text or json", c.LogFormat)

@@ -57,8 +57,8 @@ func (s *Server) apiPostOf(p *board.Post) apiPost {
 	}
 	for _, img := range p.Images {
 		out.Images = append(out.Images, apiImage{
-			ThumbURL: s.svc.BaseURL.JoinPath("photos", img.ThumbKey).String(),
-			LargeURL: s.svc.BaseURL.JoinPath("photos", img.LargeKey).String(),
+			ThumbURL: s.absolutePhotoURL(img.ThumbKey),
+			LargeURL: s.absolutePhotoURL(img.LargeKey),
 			Width:    img.Width, Height: img.Height,
 		})
 	}

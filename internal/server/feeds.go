@@ -182,7 +182,7 @@ func queryString(q map[string][]string) string {
 func (s *Server) feedSummary(p *board.Post) string {
 	var b strings.Builder
 	if len(p.Images) > 0 {
-		fmt.Fprintf(&b, `<p><img src="%s" alt=""></p>`, template.HTMLEscapeString(s.absolute("/photos/"+p.Images[0].ThumbKey)))
+		fmt.Fprintf(&b, `<p><img src="%s" alt=""></p>`, template.HTMLEscapeString(s.absolutePhotoURL(p.Images[0].ThumbKey)))
 	}
 	meta := p.City + ", " + p.State
 	if p.PriceCents != nil {
@@ -206,7 +206,7 @@ func (s *Server) rss(title, link, self string, hits []board.Hit) rssFeed {
 		item := rssItem{Title: feedTitle(p), Link: link, GUID: rssGUID{IsPermaLink: true, Value: link},
 			PubDate: p.BumpedAt.UTC().Format(time.RFC1123Z), Description: s.feedSummary(p), Category: p.Category}
 		if len(p.Images) > 0 {
-			item.Thumbnail = &mediaItem{URL: s.absolute("/photos/" + p.Images[0].ThumbKey)}
+			item.Thumbnail = &mediaItem{URL: s.absolutePhotoURL(p.Images[0].ThumbKey)}
 		}
 		f.Channel.Items = append(f.Channel.Items, item)
 	}

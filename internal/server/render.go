@@ -63,7 +63,7 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"postPath":    postPath,
-		"photo":       func(key string) string { return "/photos/" + key },
+		"photo":       s.photoURL,
 		"managePhoto": func(token, key string) string { return "/manage/" + token + "/photo/" + key },
 		"static":      func(name string) string { return "/static/" + name + "?v=" + staticVersion },
 		"regionName": func(slug string) string {
@@ -158,6 +158,22 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if r.Method != http.MethodHead {
 		w.Write(buf.Bytes())
 	}
+}
+
+// photoURL returns the URL of a stored photo: a path on this site, or a
+// URL on the CDN when one is configured.
+func (s *Server) photoURL(key string) string {
+	return s.photoBase + "/" + key
+}
+
+// absolutePhotoURL returns photoURL as an absolute URL, for the API and
+// feeds.
+func (s *Server) absolutePhotoURL(key string) string {
+	u := s.photoURL(key)
+	if strings.HasPrefix(u, "/") {
+		return s.absolute(u)
+	}
+	return u
 }
 
 // formatMiles renders a distance for lists: "here" or "3.2 mi".

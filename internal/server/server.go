@@ -23,6 +23,7 @@ type Server struct {
 	outbox    *mail.Dir // non-nil enables the development outbox pages
 	limiter   *rateLimiter
 	postLimit RateLimit
+	photoBase string // prefix of photo URLs: "/photos" or a CDN URL
 	handler   http.Handler
 }
 
@@ -35,6 +36,8 @@ type Config struct {
 	Outbox *mail.Dir
 	// PostLimit bounds how many posts one client address creates.
 	PostLimit RateLimit
+	// PhotoBaseURL, when set, is the public URL of /photos/, such as a CDN.
+	PhotoBaseURL string
 }
 
 // New builds the server and parses every template; a broken template
@@ -55,6 +58,10 @@ func New(ctx context.Context, c Config) (*Server, error) {
 		outbox:    c.Outbox,
 		limiter:   newRateLimiter(),
 		postLimit: c.PostLimit,
+		photoBase: "/photos",
+	}
+	if c.PhotoBaseURL != "" {
+		s.photoBase = c.PhotoBaseURL
 	}
 	if s.templates, err = s.parseTemplates(); err != nil {
 		return nil, err
