@@ -117,7 +117,7 @@ func checkEmail(email string, fields map[string]string) string {
 	addr, err := mail.ParseAddress(email)
 	switch {
 	case email == "":
-		fields["email"] = "Enter your email address: the link to publish your post is sent there."
+		fields["email"] = "Enter your email address."
 		return ""
 	case err != nil || addr.Address != email || addr.Name != "" || len(email) > maxEmail || !emailPattern.MatchString(email):
 		fields["email"] = "Enter an email address like name@example.com."

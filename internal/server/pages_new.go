@@ -25,10 +25,17 @@ type newPostPage struct {
 	Form     postForm
 	Sections []categories.Section
 	Errors   map[string]string
+	Summary  []fieldMessage // Errors in the order of the form
 	Message  string
 	FormID   string
 	CSRF     string
 }
+
+// fieldMessage is one entry of an error summary, linking to its field.
+type fieldMessage struct{ Field, Message string }
+
+// formOrder lists the fields of the post form from top to bottom.
+var formOrder = []string{"title", "category", "price", "zip", "body", "images", "email", "phone"}
 
 // postForm holds what the person typed, to show it again after an error.
 type postForm struct {
@@ -43,7 +50,8 @@ func (s *Server) newPostForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderNewPost(w http.ResponseWriter, r *http.Request, status int, form postForm, e *board.Error) {
 	formID := newFormID()
 	page := newPostPage{
-		Page:     Page{Title: "Post an ad", NoIndex: true},
+		Page: Page{Title: "Post an ad", NoIndex: true,
+			Description: "Post a free classified ad in a minute, without an account."},
 		Form:     form,
 		Sections: s.svc.Categories.Sections,
 		FormID:   formID,
@@ -51,6 +59,11 @@ func (s *Server) renderNewPost(w http.ResponseWriter, r *http.Request, status in
 	}
 	if e != nil {
 		page.Errors, page.Message = e.Fields, e.Message
+		for _, f := range formOrder {
+			if m, ok := e.Fields[f]; ok {
+				page.Summary = append(page.Summary, fieldMessage{Field: f, Message: m})
+			}
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, status, "new", page)
