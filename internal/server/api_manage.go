@@ -8,7 +8,8 @@ import (
 	"github.com/corkboard/corkboard/internal/board"
 )
 
-// bearerToken returns the manage token of an API request, or answers 401.
+// bearerToken returns the manage token of an API request, or writes a
+// 401 response and returns false.
 func (s *Server) bearerToken(w http.ResponseWriter, r *http.Request) (string, bool) {
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
@@ -61,7 +62,7 @@ func (s *Server) apiManageEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// An unknown token is answered before the body, which may hold
+	// An unknown token gets its 404 before the body, which may hold
 	// photos, is read.
 	if _, err := s.svc.PostByToken(r.Context(), token); err != nil {
 		s.apiError(w, r, err)
@@ -129,7 +130,7 @@ func (s *Server) readEdit(w http.ResponseWriter, r *http.Request) (board.Edit, e
 	return board.Edit{}, board.Errorf(board.Unsupported, "Send the changes as application/json or multipart/form-data.")
 }
 
-// jsonRawOptional tells a field set to null (remove the price) from an
+// jsonRawOptional distinguishes a field set to null (remove the price) from an
 // absent one (keep it).
 type jsonRawOptional struct {
 	set bool

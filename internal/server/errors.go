@@ -35,7 +35,7 @@ func (s *Server) publicError(r *http.Request, err error) (int, *board.Error) {
 		return http.StatusRequestEntityTooLarge, &board.Error{Code: board.TooLarge,
 			Message: "The request is too large. Photos can be up to 20 MB each, 12 per post."}
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		// The client went away; nobody reads this answer.
+		// The client went away, so no one reads this response.
 		s.log.Info("Request canceled by the client", "method", r.Method, "path", redactPath(r.URL.Path))
 		return 499, &board.Error{Code: board.Unavailable, Message: "The request was canceled."}
 	}
@@ -44,7 +44,7 @@ func (s *Server) publicError(r *http.Request, err error) (int, *board.Error) {
 		Message: "Something went wrong on our side. Please try again in a moment."}
 }
 
-// error answers with the error as JSON for API requests and as a page
+// error writes the error as JSON for API requests and as a page
 // otherwise.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	if strings.HasPrefix(r.URL.Path, "/api/") {

@@ -87,7 +87,7 @@ func (s *Server) manageCSRF(token string) string {
 }
 
 // manageAction loads the post and checks the form token shared by every
-// manage form. It answers the request itself and returns false on failure.
+// manage form. It writes the error response itself and returns false on failure.
 func (s *Server) manageAction(w http.ResponseWriter, r *http.Request) (string, bool) {
 	token := r.PathValue("token")
 	if !s.validFormToken("manage:"+hex.EncodeToString(board.HashToken(token)), r.FormValue("csrf")) {
@@ -111,8 +111,8 @@ func (s *Server) managePublish(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) manageEdit(w http.ResponseWriter, r *http.Request) {
-	// An unknown link is answered before the body, which may hold photos,
-	// is read.
+	// An unknown link gets its 404 before the body, which may hold
+	// photos, is read.
 	if _, err := s.svc.PostByToken(r.Context(), r.PathValue("token")); err != nil {
 		s.manageError(w, r, err)
 		return
@@ -163,8 +163,8 @@ func (s *Server) manageRenew(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/manage/"+token+"?done=renewed", http.StatusSeeOther)
 }
 
-// manageDelete asks for confirmation first; the confirmation form posts
-// again with confirm=yes.
+// manageDelete shows a confirmation form first, which posts again with
+// confirm=yes.
 func (s *Server) manageDelete(w http.ResponseWriter, r *http.Request) {
 	token, ok := s.manageAction(w, r)
 	if !ok {

@@ -21,7 +21,7 @@ import (
 //go:embed templates static
 var assets embed.FS
 
-// Page is what every template needs besides its own data.
+// Page is the data every template needs besides its own.
 type Page struct {
 	Title       string
 	Description string

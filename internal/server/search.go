@@ -9,7 +9,7 @@ import (
 // searchParams are the query parameters that make a page a search.
 var searchParams = board.SearchParams
 
-// isSearch reports whether the query asks for more than a plain list.
+// isSearch reports whether the query has any search parameter.
 func isSearch(q url.Values) bool {
 	for _, p := range searchParams {
 		if q.Get(p) != "" {

@@ -97,7 +97,7 @@ func writeXML(w http.ResponseWriter, r *http.Request, s *Server, v any) {
 	w.Write(buf.Bytes())
 }
 
-// robots tells crawlers where the sitemap is and keeps them away from
+// robots points crawlers at the sitemap and keeps them away from
 // private links.
 func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
