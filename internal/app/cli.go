@@ -35,14 +35,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		if err := fs.Parse(args[1:]); err != nil {
-			return err
+			return helpIsNoError(err)
 		}
 		return serve(ctx, cfg, stderr)
 	case "seed":
 		posts := fs.Int("posts", 200, "number of sample posts to generate")
 		randomSeed := fs.Int64("seed", 0, "random seed; 0 picks one from the clock")
 		if err := fs.Parse(args[1:]); err != nil {
-			return err
+			return helpIsNoError(err)
 		}
 		return runSeed(ctx, cfg, *posts, *randomSeed, stdout, stderr)
 	case "help", "-h", "--help":
@@ -51,6 +51,15 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// helpIsNoError turns the -h request, whose usage was already printed,
+// into a clean exit.
+func helpIsNoError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {

@@ -156,7 +156,10 @@ func (c *Config) baseURLFor(listenAddr string) (*url.URL, error) {
 	if c.BaseURL != "" {
 		return url.Parse(c.BaseURL)
 	}
-	host, port, _ := net.SplitHostPort(listenAddr)
+	// The host people typed (such as localhost) with the port actually
+	// bound, which differs from the configured one for port 0.
+	host, _, _ := net.SplitHostPort(c.Addr)
+	_, port, _ := net.SplitHostPort(listenAddr)
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "localhost"
 	}

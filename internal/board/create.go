@@ -207,7 +207,7 @@ func photoError(i int, name string, err error) error {
 		return err
 	}
 	msg := label + ": " + reason.Error() + "."
-	return &Error{Code: code, Message: msg, Fields: map[string]string{"images": msg}}
+	return &Error{Code: code, Message: "Please correct the marked fields.", Fields: map[string]string{"images": msg}}
 }
 
 // releasePhotos deletes files that no pending or live post uses. A file

@@ -119,29 +119,35 @@ func (g *Generator) pick(list []string) string { return list[g.rng.IntN(len(list
 func (g *Generator) text(cat categories.Category) (string, string, *int64) {
 	var title string
 	var cents int64 = -1
+	list := items[cat.Slug]
+	if len(list) == 0 {
+		list = items[cat.Section]
+	}
 	switch cat.Section {
 	case "for-sale", "vehicles", "pets", "events-tickets":
-		list := items[cat.Slug]
 		if len(list) == 0 {
 			list = items["general-for-sale"]
 		}
-		item := g.pick(list)
-		title = g.pick([]string{"", "Like new ", "Vintage ", "Barely used ", "Great condition ", "Moving sale: "}) + item
+		title = g.pick([]string{"", "Like new ", "Vintage ", "Barely used ", "Great condition ", "Moving sale: "}) + g.pick(list)
 		cents = priceFor(g.rng, cat.Slug)
 	case "housing":
-		title = fmt.Sprintf("%s %s", g.pick([]string{"Sunny", "Quiet", "Spacious", "Renovated", "Cozy", "Bright"}), g.pick(items["housing"]))
+		title = fmt.Sprintf("%s %s", g.pick([]string{"Sunny", "Quiet", "Spacious", "Renovated", "Cozy", "Bright"}), g.pick(list))
 		cents = int64(600+g.rng.IntN(3400)) * 100
 	case "jobs", "gigs":
-		title = g.pick(items["jobs"]) + g.pick([]string{" wanted", " needed", ", part time", ", full time", " (flexible hours)"})
+		title = g.pick(list) + g.pick([]string{" wanted", " needed", ", part time", ", full time", " (flexible hours)"})
 	default:
-		title = g.pick(items["community"])
+		title = g.pick(list)
 	}
 	if cat.Slug == "free-stuff" {
 		cents = 0
 	}
 	title = strings.TrimSpace(title)
+	lines := bodies
+	if cents < 0 {
+		lines = serviceBodies
+	}
 	body := "This is a sample ad, generated to show how the board looks. " +
-		g.pick(bodies) + "\n\n" + g.pick(bodies) + "\n\nReply by phone or email; no holds without a deposit."
+		g.pick(lines) + "\n\n" + g.pick(lines)
 	if cents < 0 {
 		return title, body, nil
 	}
@@ -189,7 +195,37 @@ var items = map[string][]string{
 	"rvs-campers":         {"Pop-up camper", "Travel trailer, 24 ft"},
 	"housing":             {"1 bedroom apartment", "2 bedroom near the park", "Studio with parking", "Room in shared house", "3 bedroom house with yard"},
 	"jobs":                {"Line cook", "Delivery driver", "Office assistant", "Carpenter", "Web developer", "Dental assistant", "Warehouse associate", "Barista"},
-	"community":           {"Weekend hiking group", "Lost: grey cat near the library", "Choir looking for tenors", "Volunteers for park cleanup", "Spanish lessons", "House cleaning, weekly", "Handyman, no job too small", "Moving help with truck"},
+	"admin-office":        {"Office assistant", "Receptionist", "Bookkeeper"},
+	"food-hospitality":    {"Line cook", "Barista", "Server", "Dishwasher"},
+	"healthcare":          {"Dental assistant", "Home health aide", "Medical receptionist"},
+	"retail":              {"Sales associate", "Cashier", "Stock clerk"},
+	"skilled-trades":      {"Carpenter", "Electrician", "Plumber's helper"},
+	"software":            {"Web developer", "IT support technician", "Data analyst"},
+	"transport":           {"Delivery driver", "Warehouse associate", "Forklift operator"},
+	"gigs":                {"Help moving a couch", "Photographer for a party", "Yard cleanup", "Flyer design"},
+	"services":            {"House cleaning, weekly", "Handyman, no job too small", "Moving help with truck", "Math tutoring", "Dog walking", "Computer repair", "Oil changes at your home"},
+	"auto-services":       {"Oil changes at your home", "Mobile car detailing", "Brake repair"},
+	"cleaning":            {"House cleaning, weekly", "Move-out cleaning", "Window washing"},
+	"computer-services":   {"Computer repair", "Home network setup", "Data recovery"},
+	"lessons":             {"Math tutoring", "Guitar lessons", "Spanish lessons"},
+	"moving":              {"Moving help with truck", "Junk removal", "Piano moving"},
+	"pets-services":       {"Dog walking", "Cat sitting", "Pet grooming"},
+	"repairs":             {"Handyman, no job too small", "Drywall repair", "Appliance repair"},
+	"community":           {"Weekend hiking group", "Choir looking for tenors", "Volunteers for park cleanup", "Book club, new members welcome"},
+	"lost-found":          {"Lost: grey cat near the library", "Found: keys on Main Street", "Lost: blue backpack on the bus"},
+	"childcare":           {"Nanny share available", "After-school care"},
+	"events":              {"Pottery class, Saturday", "Free yoga in the park", "Farmers market this Sunday"},
+	"musicians":           {"Drummer wanted for cover band", "Singer looking for a band"},
+	"volunteers":          {"Volunteers for park cleanup", "Food bank helpers needed"},
+	"wanted-items":        {"Wanted: used piano", "Wanted: bike for a teenager", "Wanted: old vinyl records"},
+	"wanted-services":     {"Wanted: reliable house cleaner", "Wanted: math tutor"},
+}
+
+var serviceBodies = []string{
+	"Reliable and friendly, with references.",
+	"Flexible schedule, evenings and weekends too.",
+	"Experienced, and happy to answer questions.",
+	"Get in touch to talk it over.",
 }
 
 var bodies = []string{

@@ -37,11 +37,11 @@ func (s *Server) apiManageGet(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	status := http.StatusOK
 	if p.Status == board.Deleted {
-		status = http.StatusGone
+		s.apiError(w, r, board.Errorf(board.Gone, "This post was deleted."))
+		return
 	}
-	writeJSON(w, status, s.apiManaged(p))
+	writeJSON(w, http.StatusOK, s.apiManaged(p))
 }
 
 func (s *Server) apiManagePublish(w http.ResponseWriter, r *http.Request) {

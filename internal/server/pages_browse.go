@@ -93,12 +93,16 @@ type searchResults struct {
 	First     bool
 	Errors    map[string]string
 	Query     string // the search parameters as a query string, for feeds and alerts
+	Filtered  bool   // a filter beyond the words is set, so the filters show open
 	// AlertFields and AlertCSRF fill the "email me new matches" form.
 	AlertFields url.Values
 	AlertCSRF   string
 }
 
 func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) {
+	if redirectClean(w, r) {
+		return
+	}
 	region, ok := s.svc.Places.Region(r.PathValue("region"))
 	if !ok {
 		s.notFound(w, r)
@@ -144,6 +148,9 @@ type categoryPage struct {
 const pageSize = 50
 
 func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
+	if redirectClean(w, r) {
+		return
+	}
 	region, ok := s.svc.Places.Region(r.PathValue("region"))
 	if !ok {
 		s.notFound(w, r)
@@ -167,12 +174,41 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, "category", page)
 }
 
+// redirectClean sends a search whose form left empty fields in the query
+// string to the same URL without them, so shared links stay short.
+func redirectClean(w http.ResponseWriter, r *http.Request) bool {
+	q := r.URL.Query()
+	clean := url.Values{}
+	changed := false
+	for k, vs := range q {
+		if len(vs) == 0 || vs[0] == "" {
+			changed = true
+			continue
+		}
+		clean[k] = vs[:1]
+	}
+	if !changed {
+		return false
+	}
+	target := r.URL.Path
+	if len(clean) > 0 {
+		target += "?" + clean.Encode()
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return true
+}
+
 // runSearch lists the newest posts, or searches when the query string has
 // search parameters. A bad parameter shows the form with its message.
 func (s *Server) runSearch(r *http.Request, action, region, category string) (searchResults, int) {
 	q := r.URL.Query()
 	res := searchResults{Action: action, Form: q, Sections: s.svc.Categories.Sections, Searching: isSearch(q),
 		First: q.Get("cursor") == "" && q.Get("after") == "", Query: queryString(q), AlertCSRF: s.formToken("alert")}
+	for _, p := range searchParams {
+		if p != "q" && q.Get(p) != "" {
+			res.Filtered = true
+		}
+	}
 	res.AlertFields = url.Values{"region": {region}}
 	if category != "" {
 		res.AlertFields.Set("category", category)
