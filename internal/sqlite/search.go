@@ -46,11 +46,18 @@ func (s *Store) SearchPosts(ctx context.Context, q board.SearchQuery) ([]board.H
 	if !q.Since.IsZero() {
 		w.add(`p.bumped_at >= ?`, micros(q.Since))
 	}
-	if q.Match != "" {
-		match := q.Match
-		if q.TitlesOnly {
-			match = "{title} : " + match
-		}
+	match := q.Match
+	if q.TitlesOnly && match != "" {
+		match = "{title} : " + match
+	}
+	from := "posts p"
+	switch {
+	case match != "" && q.Sort == board.SortRelevance:
+		// The full-text query drives the join, so bm25 is computed on the
+		// row it is already on instead of once more per matching post.
+		from = "posts_fts JOIN posts p ON p.rowid = posts_fts.rowid"
+		w.add(`posts_fts MATCH ?`, match)
+	case match != "":
 		w.add(`p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)`, match)
 	}
 
@@ -91,14 +98,9 @@ func (s *Store) SearchPosts(ctx context.Context, q board.SearchQuery) ([]board.H
 	case board.SortDistance:
 		sortValue, sortArgs, order = distance, distanceArgs, "sort_value ASC, p.id ASC"
 	case board.SortRelevance:
-		match := q.Match
-		if q.TitlesOnly {
-			match = "{title} : " + match
-		}
 		// bm25 is lower for better matches; title matches weigh 4 times
 		// as much as body matches.
-		sortValue, sortArgs, order = `(SELECT bm25(posts_fts, 4.0, 1.0) FROM posts_fts WHERE posts_fts MATCH ? AND rowid = p.rowid)`,
-			[]any{match}, "sort_value ASC, p.id ASC"
+		sortValue, order = `bm25(posts_fts, 4.0, 1.0)`, "sort_value ASC, p.id ASC"
 	default:
 		sortValue, order, descending = "p.bumped_at", "p.bumped_at DESC, p.id DESC", true
 	}
@@ -106,9 +108,19 @@ func (s *Store) SearchPosts(ctx context.Context, q board.SearchQuery) ([]board.H
 		addKeyset(&w, q.Sort, sortValue, sortArgs, c, descending)
 	}
 
-	query := `SELECT ` + prefixed(postColumns, "p.") + `, ` + distance + ` AS distance, ` + sortValue + ` AS sort_value
-		FROM posts p WHERE ` + w.sql() + ` ORDER BY ` + order + ` LIMIT ?`
+	columns := prefixed(postColumns, "p.") + `, ` + distance + ` AS distance, ` + sortValue + ` AS sort_value`
+	query := `SELECT ` + columns + ` FROM ` + from + ` WHERE ` + w.sql() + ` ORDER BY ` + order + ` LIMIT ?`
 	args := append(append(append(append([]any{}, distanceArgs...), sortArgs...), w.args...), q.Limit)
+	if q.Origin != nil && q.Miles > 0 && from == "posts p" {
+		// The covering geo index holds every column the conditions and
+		// the order use, so the page's 50 rows are picked from the index
+		// alone and only they are read in full.
+		query = `SELECT ` + columns + ` FROM posts p WHERE p.rowid IN (
+			SELECT rowid FROM (SELECT p.rowid, ` + sortValue + ` AS sort_value FROM posts p
+				WHERE ` + w.sql() + ` ORDER BY ` + order + ` LIMIT ?))
+			ORDER BY ` + order
+		args = append(append(append(append(append([]any{}, distanceArgs...), sortArgs...), sortArgs...), w.args...), q.Limit)
+	}
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search posts: %w", err)
@@ -164,8 +176,9 @@ func addKeyset(w *where, sort, value string, valueArgs []any, c *board.SearchCur
 		w.add(`(p.price_cents IS NULL OR p.price_cents `+cmp+` ? OR (p.price_cents = ? AND p.id `+idCmp+` ?))`,
 			int64(c.Value), int64(c.Value), c.ID)
 	case board.SortNewest, board.SortOldest:
-		v := int64(c.Value)
-		w.add(`(p.bumped_at `+cmp+` ? OR (p.bumped_at = ? AND p.id `+idCmp+` ?))`, v, v, c.ID)
+		// A row value lets SQLite seek in the index instead of reading it
+		// from the first post.
+		w.add(`(p.bumped_at, p.id) `+cmp+` (?, ?)`, int64(c.Value), c.ID)
 	default:
 		w.add(`(`+value+` `+cmp+` ? OR (`+value+` = ? AND p.id `+idCmp+` ?))`,
 			append(append(args(c.Value), valueArgs...), c.Value, c.ID)...)
