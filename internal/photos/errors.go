@@ -6,8 +6,10 @@ import "errors"
 // detail for logs, so callers should match them with errors.Is and show the
 // sentinel's own message to the person who uploaded the photo.
 var (
-	// ErrUnsupported means the bytes are not a format this package decodes.
-	ErrUnsupported = errors.New("only JPEG and PNG photos are accepted")
+	// ErrUnsupported means the bytes are not in a format this package
+	// decodes, or use a feature that it cannot decode, such as a 12-bit
+	// JPEG or an AVIF image inside a HEIF container.
+	ErrUnsupported = errors.New("only JPEG, PNG, GIF, WebP and HEIC photos are accepted")
 
 	// ErrTooLarge means the file exceeds Limits.MaxBytes.
 	ErrTooLarge = errors.New("the photo file is too large; save it at a smaller size and try again")

@@ -5,17 +5,6 @@ import (
 	"encoding/binary"
 )
 
-// JPEG markers that matter when walking the segments before the image data.
-const (
-	markerSOI  = 0xD8
-	markerEOI  = 0xD9
-	markerSOS  = 0xDA
-	markerAPP1 = 0xE1
-	markerTEM  = 0x01
-	markerRST0 = 0xD0
-	markerRST7 = 0xD7
-)
-
 // tagOrientation is the TIFF tag of the EXIF Orientation field in IFD0.
 const tagOrientation = 0x0112
 
@@ -39,53 +28,19 @@ func jpegOrientation(data []byte) int {
 	return tiffOrientation(payload)
 }
 
-// findExifPayload walks the JPEG marker segments up to the start of scan and
-// returns the TIFF data of the first APP1 segment that starts with the Exif
-// header.
+// findExifPayload returns the TIFF data of the first APP1 segment before
+// the start of scan that starts with the Exif header.
 func findExifPayload(data []byte) ([]byte, bool) {
-	if len(data) < 2 || data[0] != 0xFF || data[1] != markerSOI {
-		return nil, false
-	}
-	pos := 2
-	for {
-		// A marker is 0xFF followed by a code. Any number of extra 0xFF fill
-		// bytes may precede the code (ITU T.81, B.1.1.2).
-		if pos >= len(data) || data[pos] != 0xFF {
-			return nil, false
-		}
-		for pos < len(data) && data[pos] == 0xFF {
-			pos++
-		}
-		if pos >= len(data) {
-			return nil, false
-		}
-		marker := data[pos]
-		pos++
-
-		switch {
-		case marker == markerSOS || marker == markerEOI:
-			// EXIF lives in the header. Past this point is entropy-coded data.
-			return nil, false
-		case marker == markerTEM || marker == markerSOI || (marker >= markerRST0 && marker <= markerRST7):
-			// Standalone markers have no length field.
-			continue
-		}
-
-		if pos+2 > len(data) {
-			return nil, false
-		}
-		// The length counts its own two bytes but not the marker.
-		length := int(binary.BigEndian.Uint16(data[pos:]))
-		if length < 2 || pos+length > len(data) {
-			return nil, false
-		}
-		segment := data[pos+2 : pos+length]
-		pos += length
-
+	var payload []byte
+	found := false
+	walkJPEGSegments(data, func(marker byte, segment []byte) bool {
 		if marker == markerAPP1 && bytes.HasPrefix(segment, exifHeader) {
-			return segment[len(exifHeader):], true
+			payload, found = segment[len(exifHeader):], true
+			return false
 		}
-	}
+		return true
+	})
+	return payload, found
 }
 
 // tiffOrientation reads the Orientation tag from IFD0 of a TIFF structure.

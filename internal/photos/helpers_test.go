@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gen2brain/webp"
 )
 
 // sharedImages is the folder of real camera and phone photos used by the
@@ -172,42 +174,83 @@ func parseJPEGSegments(data []byte) (segments []jpegSegment, trailer []byte, err
 	return nil, nil, errors.New("missing EOI marker")
 }
 
-// isSentinel reports whether err wraps one of the package's sentinel errors.
-func isSentinel(err error) bool {
-	for _, s := range []error{ErrUnsupported, ErrTooLarge, ErrTooManyPixels, ErrCorrupt} {
-		if errors.Is(err, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // mustProcess runs Process with the default limits and fails the test on
-// error.
+// error or when a size or format is missing.
 func mustProcess(t testing.TB, data []byte) Result {
 	t.Helper()
 	res, err := Process(data, DefaultLimits())
 	if err != nil {
 		t.Fatalf("Process: got error %v, want nil", err)
 	}
-	if len(res.Variants) != 2 {
-		t.Fatalf("Process: got %d variants, want 2", len(res.Variants))
+	if want := 2 * len(outputSizes); len(res.Variants) != want {
+		t.Fatalf("Process: got %d variants, want %d", len(res.Variants), want)
 	}
 	return res
 }
 
-// decodeVariant decodes a variant's bytes and checks that they are a JPEG
-// of the recorded size.
+// mustVariant returns the variant of the given size and format.
+func mustVariant(t testing.TB, res Result, size, format string) Variant {
+	t.Helper()
+	v, ok := res.VariantIn(size, format)
+	if !ok {
+		t.Fatalf("VariantIn(%q, %q): not found", size, format)
+	}
+	return v
+}
+
+// decodeVariant decodes a variant's bytes as its format and checks that
+// they are an image of the recorded size.
 func decodeVariant(t testing.TB, v Variant) image.Image {
 	t.Helper()
-	img, err := jpeg.Decode(bytes.NewReader(v.Data))
+	var img image.Image
+	var err error
+	switch v.Format {
+	case FormatJPEG:
+		img, err = jpeg.Decode(bytes.NewReader(v.Data))
+	case FormatWebP:
+		img, err = decodeWebPOutput(v.Data)
+	default:
+		t.Fatalf("%s variant: unknown format %q", v.Size, v.Format)
+	}
 	if err != nil {
-		t.Fatalf("%s variant: decode output: %v", v.Size, err)
+		t.Fatalf("%s %s variant: decode output: %v", v.Size, v.Format, err)
 	}
 	if got := img.Bounds().Size(); got != image.Pt(v.Width, v.Height) {
-		t.Fatalf("%s variant: got decoded size %v, want %dx%d", v.Size, got, v.Width, v.Height)
+		t.Fatalf("%s %s variant: got decoded size %v, want %dx%d", v.Size, v.Format, got, v.Width, v.Height)
 	}
 	return img
+}
+
+// decodeWebPOutput decodes an opaque WebP file that Process wrote.
+func decodeWebPOutput(data []byte) (image.Image, error) {
+	if _, err := parseWebP(data); err != nil {
+		return nil, err
+	}
+	img, err := webp.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	m, ok := img.(*image.NYCbCrA)
+	if !ok {
+		return nil, fmt.Errorf("libwebp returned %T", img)
+	}
+	return newYUVImage(&m.YCbCr, nil, 0, webpYUV), nil
+}
+
+// variantSize reads the size from a variant's header alone.
+func variantSize(v Variant) (image.Point, error) {
+	switch v.Format {
+	case FormatJPEG:
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(v.Data))
+		return image.Pt(cfg.Width, cfg.Height), err
+	case FormatWebP:
+		f, err := parseWebP(v.Data)
+		if err != nil {
+			return image.Point{}, err
+		}
+		return image.Pt(f.width, f.height), nil
+	}
+	return image.Point{}, fmt.Errorf("unknown format %q", v.Format)
 }
 
 // colorNear reports whether c is within tol of want on each RGB channel.
@@ -216,13 +259,6 @@ func colorNear(c color.Color, want color.RGBA, tol int) bool {
 	return absDiff(int(r>>8), int(want.R)) <= tol &&
 		absDiff(int(g>>8), int(want.G)) <= tol &&
 		absDiff(int(b>>8), int(want.B)) <= tol
-}
-
-func absDiff(a, b int) int {
-	if a > b {
-		return a - b
-	}
-	return b - a
 }
 
 // meanAbsDiff returns the mean absolute difference per RGB channel between

@@ -1,24 +1,21 @@
-// Package photos turns one uploaded photo into re-encoded JPEG sizes that are
-// safe to publish.
+// Package photos turns one uploaded photo into re-encoded JPEG and WebP
+// sizes that are safe to publish.
 //
-// Only the pixels survive. The input is decoded, turned upright according to
-// its EXIF orientation, scaled and encoded again with image/jpeg, so EXIF
-// (including GPS position), XMP, IPTC, ICC profiles and comments are all
-// dropped. Each output is named by the SHA-256 of its bytes.
+// Only the pixels survive. The input (JPEG, PNG, GIF, WebP or HEIC) is
+// decoded, turned upright, converted to sRGB, scaled and encoded again, so
+// EXIF (including GPS position), XMP, IPTC, ICC profiles and comments are
+// all dropped. Each output is named by the SHA-256 of its bytes.
 //
-// NOTE: Dropping the ICC profile means photos in a wide-gamut space, such as
-// the Display P3 of recent iPhones, are shown as if they were sRGB and look
-// slightly less saturated. No color conversion is done.
+// WebP and HEIC are decoded, and WebP encoded, by libwebp and libheif
+// compiled to WebAssembly and run by wazero (github.com/gen2brain/webp and
+// github.com/gen2brain/heic), so the package needs no cgo. Those libraries
+// load a system libwebp.so or libheif.so instead when a dynamically linked
+// binary finds one, which the build tag nodynamic prevents.
 package photos
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
-	"image/jpeg"
-	"image/png"
 	"io"
 )
 
@@ -35,7 +32,10 @@ type Limits struct {
 // that memory is large. An 8-bit RGBA PNG decodes to 200 MB. A progressive
 // JPEG without chroma subsampling needs about 15 bytes per pixel in
 // image/jpeg, and a 49-megapixel one of 2.6 MB peaked at 810 MB RSS and took
-// 9 s to process. Size the caller's concurrency limit for that case.
+// 9 s to process. HEIC decodes inside libheif's WebAssembly memory: a
+// 27-megapixel one peaked at 547 MB and took 4.8 s, so a 50-megapixel one
+// would need about 1 GB (an estimate from that and an 8.5-megapixel file at
+// 243 MB). Size the caller's concurrency limit for those cases.
 func DefaultLimits() Limits {
 	return Limits{MaxBytes: 20 << 20, MaxPixels: 50_000_000}
 }
@@ -53,37 +53,55 @@ func (l Limits) withDefaults() Limits {
 
 // Output sizes. Each variant fits within a square box of the given side.
 const (
-	SizeThumb = "thumb"
-	SizeLarge = "large"
-
-	thumbBox = 400
-	largeBox = 1600
+	SizeThumb  = "thumb"  // 400×400, for listings
+	SizeMedium = "medium" // 1000×1000, for the post page on phones
+	SizeLarge  = "large"  // 1600×1600, for the post page on larger screens
 )
 
-// jpegQuality is the image/jpeg quality of every output. On 1600×1200 phone
-// photos it gives about half the bytes of quality 95 (220–350 KB against
-// 490–690 KB).
-const jpegQuality = 82
+// Output formats.
+const (
+	FormatJPEG = "jpeg"
+	FormatWebP = "webp"
+)
 
-// Variant is one re-encoded size of a photo.
+// outputSizes lists the sizes from smallest to largest, the order of
+// Result.Variants.
+var outputSizes = []struct {
+	name string
+	box  int
+}{
+	{SizeThumb, 400},
+	{SizeMedium, 1000},
+	{SizeLarge, 1600},
+}
+
+// Variant is one re-encoded size of a photo in one format.
 type Variant struct {
-	Size          string // SizeThumb or SizeLarge
-	Key           string // hex SHA-256 of Data followed by ".jpg"
-	ContentType   string // always "image/jpeg"
+	Size          string // SizeThumb, SizeMedium or SizeLarge
+	Format        string // FormatJPEG or FormatWebP
+	Key           string // hex SHA-256 of Data followed by ".jpg" or ".webp"
+	ContentType   string // "image/jpeg" or "image/webp"
 	Width, Height int
 	Data          []byte
 }
 
 // Result is the outcome of processing one photo.
 type Result struct {
-	Format   string    // detected input format: "jpeg" or "png"
-	Variants []Variant // thumb first, then large
+	Format string // detected input format: "jpeg", "png", "gif", "webp" or "heic"
+	// Variants holds every size in both formats, sizes from smallest to
+	// largest and JPEG before WebP within a size.
+	Variants []Variant
 }
 
-// Variant returns the variant of the given size (SizeThumb or SizeLarge).
+// Variant returns the JPEG variant of the given size.
 func (r Result) Variant(size string) (Variant, bool) {
+	return r.VariantIn(size, FormatJPEG)
+}
+
+// VariantIn returns the variant of the given size and format.
+func (r Result) VariantIn(size, format string) (Variant, bool) {
 	for _, v := range r.Variants {
-		if v.Size == size {
+		if v.Size == size && v.Format == format {
 			return v, true
 		}
 	}
@@ -104,12 +122,15 @@ func ReadLimited(r io.Reader, maxBytes int64) ([]byte, error) {
 	return data, nil
 }
 
-// Process decodes one uploaded JPEG or PNG and returns its thumb and large
-// variants as freshly encoded JPEGs. It is safe for concurrent use.
+// Process decodes one uploaded photo and returns every size in JPEG and
+// WebP. The format is detected from the bytes alone. It is safe for
+// concurrent use.
 //
-// A 3264×2448 baseline JPEG allocates about 48 MB in all, and the same photo
-// saved as progressive JPEG about 96 MB, most of it in image/jpeg's
-// coefficient buffers (BenchmarkProcessPhone and a progressive copy, Go 1.26).
+// Each call uses up to GOMAXPROCS goroutines for scaling and encoding. For
+// the cost in time and memory of a typical phone photo, see
+// BenchmarkAllSizesPhone and docs/performance.md. The first call in a
+// process that encodes WebP, and the first that decodes HEIC, also compile
+// that WebAssembly module, which took about 0.3 s and 0.9 s there.
 //
 // Errors wrap ErrUnsupported, ErrTooLarge, ErrTooManyPixels or ErrCorrupt.
 func Process(data []byte, lim Limits) (Result, error) {
@@ -122,112 +143,56 @@ func Process(data []byte, lim Limits) (Result, error) {
 		return Result{}, ErrUnsupported
 	}
 
-	img, err := decode(format, data, lim.MaxPixels)
+	img, h, err := decodeInput(format, data, lim.MaxPixels)
 	if err != nil {
 		return Result{}, err
 	}
+	// A profile that cannot be converted leaves the pixels as they are,
+	// which is what every browser shows for a photo without one.
+	transform, _ := newColorTransform(h.color)
 
-	// NOTE: A PNG may carry EXIF in an eXIf chunk, but it is not read, so
-	// PNGs are always used as stored.
-	orientation := 1
-	if format.name == "jpeg" {
-		orientation = jpegOrientation(data)
+	// Each size starts encoding as soon as it is scaled, so the slowest
+	// encode, the large WebP, overlaps the scaling of the smaller sizes.
+	enc := newEncoder()
+	scaleAll(img, h.orientation, transform, enc.submit)
+	variants, err := enc.wait()
+	if err != nil {
+		return Result{}, err
 	}
+	return Result{Format: format.name, Variants: variants}, nil
+}
 
+// scaleAll calls emit with the upright sRGB picture for each of
+// outputSizes, from the largest to the smallest, and i its index there.
+// Sizes that the photo already fits get the same image.
+func scaleAll(img image.Image, orientation int, transform *colorTransform, emit func(i int, img *image.RGBA)) {
 	// Scaling before turning the image upright means the turn moves at
-	// most largeBox² pixels rather than the full photo. The box is square, so
-	// fitting the stored size fits the upright size too.
+	// most the largest box's pixels rather than the full photo. The boxes
+	// are square, so fitting the stored size fits the upright size too.
+	// Color conversion also waits for the smaller image.
 	b := img.Bounds()
-	w, h := fitBox(b.Dx(), b.Dy(), largeBox, largeBox)
-	large := applyOrientation(resample(img, w, h), orientation)
-
-	// The thumb is scaled from the large variant because shrinking 1600
-	// pixels is far cheaper than shrinking the original again.
-	w, h = fitBox(large.Rect.Dx(), large.Rect.Dy(), thumbBox, thumbBox)
-	thumb := resample(large, w, h)
-
-	res := Result{Format: format.name}
-	for _, v := range []struct {
-		size string
-		img  *image.RGBA
-	}{{SizeThumb, thumb}, {SizeLarge, large}} {
-		variant, err := encodeVariant(v.size, v.img)
-		if err != nil {
-			return Result{}, err
+	largest := outputSizes[len(outputSizes)-1].box
+	w, h := fitBox(b.Dx(), b.Dy(), largest, largest)
+	if 2*w <= b.Dx() && 2*h <= b.Dy() {
+		if half, ok := halve(img); ok {
+			img = half
 		}
-		res.Variants = append(res.Variants, variant)
 	}
-	return res, nil
-}
+	current := applyOrientation(resample(img, w, h), orientation)
+	if transform != nil {
+		transform.apply(current)
+	}
 
-// decode checks the declared size against maxPixels and only then decodes
-// the pixels. Decoders panicking on hostile input are reported as ErrCorrupt
-// rather than taking down the caller.
-func decode(format inputFormat, data []byte, maxPixels int) (img image.Image, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			img, err = nil, fmt.Errorf("%w (%s decoder panicked: %v)", ErrCorrupt, format.name, r)
+	// Each smaller size is scaled from the next larger one, because
+	// shrinking 1600 pixels is far cheaper than shrinking the original
+	// again. On a 3264×2448 phone photo the result differs from scaling
+	// the original directly by 0.2 levels on average.
+	for i := len(outputSizes) - 1; i >= 0; i-- {
+		box := outputSizes[i].box
+		w, h := fitBox(current.Rect.Dx(), current.Rect.Dy(), box, box)
+		if w != current.Rect.Dx() || h != current.Rect.Dy() {
+			current = resample(current, w, h)
 		}
-	}()
-
-	cfg, err := format.decodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, decodeError(format, err)
+		emit(i, current)
 	}
-	if err := checkPixels(cfg.Width, cfg.Height, maxPixels); err != nil {
-		return nil, err
-	}
-
-	img, err = format.decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, decodeError(format, err)
-	}
-	// The decoders allocate from the same header, so this only guards
-	// against a decoder that disagrees with its own DecodeConfig.
-	if err := checkPixels(img.Bounds().Dx(), img.Bounds().Dy(), maxPixels); err != nil {
-		return nil, err
-	}
-	return img, nil
-}
-
-func checkPixels(w, h, maxPixels int) error {
-	if w <= 0 || h <= 0 {
-		return fmt.Errorf("%w (declared size %d×%d)", ErrCorrupt, w, h)
-	}
-	if int64(w)*int64(h) > int64(maxPixels) {
-		return fmt.Errorf("%w (%d×%d, limit %d pixels)", ErrTooManyPixels, w, h, maxPixels)
-	}
-	return nil
-}
-
-// decodeError maps a decoder error to a sentinel. Both decoders report
-// unsupported features, such as arithmetic-coded or 12-bit JPEG, with an
-// UnsupportedError type and every other failure as malformed data.
-func decodeError(format inputFormat, err error) error {
-	// image/png reports a width×height that overflows its arithmetic this
-	// way, before any limit of ours could see the size.
-	if err == png.UnsupportedError("dimension overflow") {
-		return fmt.Errorf("%w (%s: %v)", ErrTooManyPixels, format.name, err)
-	}
-	switch err.(type) {
-	case jpeg.UnsupportedError, png.UnsupportedError:
-		return fmt.Errorf("%w (%s: %v)", ErrUnsupported, format.name, err)
-	}
-	return fmt.Errorf("%w (%s: %v)", ErrCorrupt, format.name, err)
-}
-
-func encodeVariant(size string, img *image.RGBA) (Variant, error) {
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: jpegQuality}); err != nil {
-		return Variant{}, fmt.Errorf("encode %s variant: %w", size, err)
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	return Variant{
-		Size:        size,
-		Key:         hex.EncodeToString(sum[:]) + ".jpg",
-		ContentType: "image/jpeg",
-		Width:       img.Rect.Dx(),
-		Height:      img.Rect.Dy(),
-		Data:        buf.Bytes(),
-	}, nil
 }

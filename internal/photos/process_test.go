@@ -11,6 +11,8 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -42,10 +44,10 @@ func TestProcessOrientationRealFiles(t *testing.T) {
 func TestProcessOrientationMatchesUpright(t *testing.T) {
 	for _, shape := range []string{"landscape", "portrait"} {
 		paths := sharedPhotos(t, "orientation/"+shape+"_*.jpg")
-		upright := decodeVariant(t, mustProcess(t, readFile(t, paths[0])).Variants[1])
+		upright := decodeVariant(t, mustVariant(t, mustProcess(t, readFile(t, paths[0])), SizeLarge, FormatJPEG))
 		for _, path := range paths[1:] {
 			t.Run(filepath.Base(path), func(t *testing.T) {
-				got := decodeVariant(t, mustProcess(t, readFile(t, path)).Variants[1])
+				got := decodeVariant(t, mustVariant(t, mustProcess(t, readFile(t, path)), SizeLarge, FormatJPEG))
 				if got.Bounds() != upright.Bounds() {
 					t.Fatalf("size: got %v, want %v", got.Bounds(), upright.Bounds())
 				}
@@ -99,63 +101,107 @@ func TestProcessOrientationSynthetic(t *testing.T) {
 	}
 }
 
-// TestProcessStripsMetadata parses each output marker by marker. Only the
+// TestProcessStripsMetadata parses every output. In a JPEG only the
 // segments before the scan and any bytes after EOI can carry metadata: the
 // entropy-coded data between them decodes to pixels only, and random bytes
-// there could spell "GPS" by chance.
+// there could spell "GPS" by chance. In a WebP only chunks other than the
+// bitstream can, so the chunk types are checked.
 func TestProcessStripsMetadata(t *testing.T) {
-	var paths []string
-	for _, pattern := range []string{"gps/*.jpg", "cameras/*.jpg", "no-exif/*.jpg", "phone/*.jpg", "broken/*.jpg"} {
-		paths = append(paths, sharedPhotos(t, pattern)...)
+	type input struct {
+		name string
+		data []byte
 	}
-	forbidden := []string{"Exif", "GPS", "http://ns.adobe.com/xap", "ICC_PROFILE", "Photoshop"}
+	var inputs []input
+	for _, path := range sharedPhotos(t, "*/*") {
+		inputs = append(inputs, input{filepath.Base(filepath.Dir(path)) + "/" + filepath.Base(path), readFile(t, path)})
+	}
+	img := quadrants(64, 48)
+	xmp := []byte(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>`)
+	exif := exifSegment(1, binary.BigEndian)[4+6:]
+	inputs = append(inputs,
+		input{"synthetic/webp with exif, xmp and icc", webpWithChunks(t, img, webpChunk{"ICCP", testP3Profile()}, webpChunk{"EXIF", exif}, webpChunk{"XMP ", xmp})},
+		input{"synthetic/png with text chunk", insertPNGChunk(encodePNG(t, img), pngChunk("tEXt", []byte("Comment\x00GPS 42N")))},
+	)
+	forbidden := []string{"Exif", "GPS", "http://ns.adobe.com/xap", "ICC_PROFILE", "Photoshop", "xmpmeta"}
 
-	for _, path := range paths {
-		name := filepath.Base(filepath.Dir(path)) + "/" + filepath.Base(path)
-		t.Run(name, func(t *testing.T) {
-			res := mustProcess(t, readFile(t, path))
+	for _, in := range inputs {
+		t.Run(in.name, func(t *testing.T) {
+			res := mustProcess(t, in.data)
 			for _, v := range res.Variants {
-				segments, trailer, err := parseJPEGSegments(v.Data)
-				if err != nil {
-					t.Fatalf("%s variant: %v", v.Size, err)
-				}
-				if len(trailer) != 0 {
-					t.Errorf("%s variant: got %d bytes after EOI, want none", v.Size, len(trailer))
-				}
-				for _, s := range segments {
-					switch {
-					case s.marker == 0xE1:
-						t.Errorf("%s variant: got an APP1 (Exif or XMP) segment", v.Size)
-					case s.marker == 0xE2:
-						t.Errorf("%s variant: got an APP2 (ICC profile) segment", v.Size)
-					case s.marker == 0xED:
-						t.Errorf("%s variant: got an APP13 (IPTC) segment", v.Size)
-					case s.marker == 0xFE:
-						t.Errorf("%s variant: got a COM segment", v.Size)
-					case s.marker >= 0xE0 && s.marker <= 0xEF:
-						t.Errorf("%s variant: got an APP%d segment", v.Size, s.marker-0xE0)
-					}
-					for _, f := range forbidden {
-						if bytes.Contains(s.payload, []byte(f)) {
-							t.Errorf("%s variant: segment %#x contains %q", v.Size, s.marker, f)
-						}
-					}
+				switch v.Format {
+				case FormatJPEG:
+					checkJPEGHasNoMetadata(t, v, forbidden)
+				case FormatWebP:
+					checkWebPHasNoMetadata(t, v)
+				default:
+					t.Errorf("%s variant: unknown format %q", v.Size, v.Format)
 				}
 			}
 		})
 	}
 }
 
-func TestProcessSharedFiles(t *testing.T) {
-	t.Run("heic is unsupported", func(t *testing.T) {
-		for _, path := range sharedPhotos(t, "heic/*") {
-			_, err := Process(readFile(t, path), DefaultLimits())
-			if !errors.Is(err, ErrUnsupported) {
-				t.Errorf("%s: got error %v, want ErrUnsupported", filepath.Base(path), err)
+func checkJPEGHasNoMetadata(t *testing.T, v Variant, forbidden []string) {
+	t.Helper()
+	segments, trailer, err := parseJPEGSegments(v.Data)
+	if err != nil {
+		t.Fatalf("%s jpeg variant: %v", v.Size, err)
+	}
+	if len(trailer) != 0 {
+		t.Errorf("%s jpeg variant: got %d bytes after EOI, want none", v.Size, len(trailer))
+	}
+	for _, s := range segments {
+		switch {
+		case s.marker == 0xE1:
+			t.Errorf("%s jpeg variant: got an APP1 (Exif or XMP) segment", v.Size)
+		case s.marker == 0xE2:
+			t.Errorf("%s jpeg variant: got an APP2 (ICC profile) segment", v.Size)
+		case s.marker == 0xED:
+			t.Errorf("%s jpeg variant: got an APP13 (IPTC) segment", v.Size)
+		case s.marker == 0xFE:
+			t.Errorf("%s jpeg variant: got a COM segment", v.Size)
+		case s.marker >= 0xE0 && s.marker <= 0xEF:
+			t.Errorf("%s jpeg variant: got an APP%d segment", v.Size, s.marker-0xE0)
+		}
+		for _, f := range forbidden {
+			if bytes.Contains(s.payload, []byte(f)) {
+				t.Errorf("%s jpeg variant: segment %#x contains %q", v.Size, s.marker, f)
 			}
 		}
-	})
+	}
+}
 
+// checkWebPHasNoMetadata accepts only the chunks of an opaque still image:
+// a VP8 or VP8L bitstream, alone or after VP8X, with no EXIF, XMP or ICCP
+// chunk and nothing after the RIFF container.
+func checkWebPHasNoMetadata(t *testing.T, v Variant) {
+	t.Helper()
+	if len(v.Data) < 12 || string(v.Data[:4]) != "RIFF" || string(v.Data[8:12]) != "WEBP" {
+		t.Fatalf("%s webp variant: no RIFF WEBP header", v.Size)
+	}
+	riffEnd := 8 + int(binary.LittleEndian.Uint32(v.Data[4:]))
+	if riffEnd != len(v.Data) {
+		t.Errorf("%s webp variant: RIFF container ends at %d of %d bytes, want the end", v.Size, riffEnd, len(v.Data))
+	}
+	chunks, err := parseWebPChunks(v.Data[12:min(riffEnd, len(v.Data))])
+	if err != nil {
+		t.Fatalf("%s webp variant: %v", v.Size, err)
+	}
+	for _, c := range chunks {
+		switch c.fourCC {
+		case "VP8 ", "VP8L", "VP8X":
+		default:
+			t.Errorf("%s webp variant: got a %q chunk, want only the bitstream", v.Size, c.fourCC)
+		}
+	}
+}
+
+// insertPNGChunk returns a PNG with chunk inserted right after IHDR.
+func insertPNGChunk(data, chunk []byte) []byte {
+	return append(append(append([]byte{}, data[:33]...), chunk...), data[33:]...)
+}
+
+func TestProcessSharedFiles(t *testing.T) {
 	// Despite the folder name, these files decode without any warning in
 	// image/jpeg, djpeg (libjpeg-turbo 2.1) and exiftool -validate. Their
 	// only oddity is a large XMP APP1 and no EXIF, so they must be accepted,
@@ -183,13 +229,10 @@ func TestProcessSharedFiles(t *testing.T) {
 	t.Run("phone photo sizes", func(t *testing.T) {
 		for _, path := range sharedPhotos(t, "phone/*.jpg") {
 			res := mustProcess(t, readFile(t, path))
-			for _, want := range []Variant{{Size: SizeThumb, Width: 400, Height: 300}, {Size: SizeLarge, Width: 1600, Height: 1200}} {
-				v, ok := res.Variant(want.Size)
-				if !ok {
-					t.Fatalf("%s: no %s variant", filepath.Base(path), want.Size)
-				}
-				if v.Width != want.Width || v.Height != want.Height {
-					t.Errorf("%s %s: got %dx%d, want %dx%d", filepath.Base(path), v.Size, v.Width, v.Height, want.Width, want.Height)
+			want := map[string]image.Point{SizeThumb: {400, 300}, SizeMedium: {1000, 750}, SizeLarge: {1600, 1200}}
+			for _, v := range res.Variants {
+				if got := image.Pt(v.Width, v.Height); got != want[v.Size] {
+					t.Errorf("%s %s %s: got %v, want %v", filepath.Base(path), v.Size, v.Format, got, want[v.Size])
 				}
 				decodeVariant(t, v)
 			}
@@ -259,8 +302,16 @@ func TestProcessHostileInputs(t *testing.T) {
 		{"svg with script", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(document.cookie)</script></svg>`), ErrUnsupported},
 		{"html", []byte("<!DOCTYPE html><html><body><img src=x onerror=alert(1)></body></html>"), ErrUnsupported},
 		{"pdf", []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"), ErrUnsupported},
-		{"gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), ErrUnsupported},
-		{"webp", []byte("RIFF\x1a\x00\x00\x00WEBPVP8 \x0e\x00\x00\x00"), ErrUnsupported},
+		{"html named .jpg", []byte("<html><head><title>photo.jpg</title></head><body><script>alert(1)</script></body></html>"), ErrUnsupported},
+		// Polyglots: another format's file that embeds a real photo. The
+		// leading bytes decide, so the photo inside is never reached.
+		{"html wrapping a jpeg", append([]byte("<html><!-- "), small...), ErrUnsupported},
+		{"pdf wrapping a jpeg", append([]byte("%PDF-1.4\n1 0 obj<</Filter/DCTDecode>>stream\n"), small...), ErrUnsupported},
+		{"zip wrapping a png", append([]byte("PK\x03\x04\x14\x00\x00\x00"), encodePNG(t, quadrants(8, 8))...), ErrUnsupported},
+		{"gif header without image", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), ErrCorrupt},
+		{"gif of 65535x65535", gifWithScreen(65535, 65535), ErrTooManyPixels},
+		{"webp cut after the chunk header", []byte("RIFF\x1a\x00\x00\x00WEBPVP8 \x0e\x00\x00\x00"), ErrCorrupt},
+		{"webp canvas of 16777216x16777216", []byte("RIFF\x16\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff"), ErrTooManyPixels},
 		{"html after jpeg magic", append([]byte{0xFF, 0xD8, 0xFF}, "<html><script>alert(1)</script></html>"...), ErrCorrupt},
 		{"png signature only", []byte("\x89PNG\r\n\x1a\n"), ErrCorrupt},
 		{"png of 50000x50000", pngWithIHDR(50000, 50000), ErrTooManyPixels},
@@ -286,6 +337,31 @@ func TestProcessHostileInputs(t *testing.T) {
 				t.Errorf("got %d variants alongside the error, want 0", len(res.Variants))
 			}
 		})
+	}
+}
+
+// gifWithScreen returns a GIF header declaring a logical screen of the
+// given size, with one 1×1 frame.
+func gifWithScreen(w, h uint16) []byte {
+	data := []byte("GIF89a")
+	data = binary.LittleEndian.AppendUint16(data, w)
+	data = binary.LittleEndian.AppendUint16(data, h)
+	data = append(data, 0x80, 0, 0) // a global color table of two entries
+	data = append(data, 0, 0, 0, 255, 255, 255)
+	data = append(data, 0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0) // image descriptor
+	data = append(data, 2, 2, 0x44, 0x01, 0)             // LZW data
+	return append(data, 0x3B)
+}
+
+func TestProcessPolyglotWithTrailerIsCleaned(t *testing.T) {
+	// A valid JPEG followed by HTML decodes as a JPEG. The outputs are
+	// encoded from pixels, so the trailer cannot reach them.
+	data := append(encodeJPEG(t, quadrants(64, 48)), "<html><script>alert(1)</script></html>"...)
+	res := mustProcess(t, data)
+	for _, v := range res.Variants {
+		if bytes.Contains(v.Data, []byte("<script")) {
+			t.Errorf("%s %s variant: got the trailer in the output, want only pixels", v.Size, v.Format)
+		}
 	}
 }
 
@@ -414,10 +490,10 @@ func TestProcessNeverUpscales(t *testing.T) {
 
 func TestProcessExtremePanorama(t *testing.T) {
 	res := mustProcess(t, encodePNG(t, quadrants(5000, 3)))
-	for _, want := range []Variant{{Size: SizeThumb, Width: 400, Height: 1}, {Size: SizeLarge, Width: 1600, Height: 1}} {
-		v, _ := res.Variant(want.Size)
-		if v.Width != want.Width || v.Height != want.Height {
-			t.Errorf("%s variant: got %dx%d, want %dx%d", v.Size, v.Width, v.Height, want.Width, want.Height)
+	want := map[string]image.Point{SizeThumb: {400, 1}, SizeMedium: {1000, 1}, SizeLarge: {1600, 1}}
+	for _, v := range res.Variants {
+		if got := image.Pt(v.Width, v.Height); got != want[v.Size] {
+			t.Errorf("%s %s variant: got %v, want %v", v.Size, v.Format, got, want[v.Size])
 		}
 		decodeVariant(t, v)
 	}
@@ -430,32 +506,51 @@ func TestProcessVariants(t *testing.T) {
 	if res.Format != "jpeg" {
 		t.Errorf("format: got %q, want jpeg", res.Format)
 	}
-	wantSizes := []struct {
-		size string
-		w, h int
-	}{{SizeThumb, 400, 200}, {SizeLarge, 1600, 800}}
-	for i, want := range wantSizes {
+	want := []struct {
+		size, format, extension, contentType string
+		w, h                                 int
+	}{
+		{SizeThumb, FormatJPEG, ".jpg", "image/jpeg", 400, 200},
+		{SizeThumb, FormatWebP, ".webp", "image/webp", 400, 200},
+		{SizeMedium, FormatJPEG, ".jpg", "image/jpeg", 1000, 500},
+		{SizeMedium, FormatWebP, ".webp", "image/webp", 1000, 500},
+		{SizeLarge, FormatJPEG, ".jpg", "image/jpeg", 1600, 800},
+		{SizeLarge, FormatWebP, ".webp", "image/webp", 1600, 800},
+	}
+	if len(res.Variants) != len(want) {
+		t.Fatalf("got %d variants, want %d", len(res.Variants), len(want))
+	}
+	for i, w := range want {
 		v := res.Variants[i]
-		if v.Size != want.size {
-			t.Errorf("variant %d: got size %q, want %q", i, v.Size, want.size)
+		if v.Size != w.size || v.Format != w.format {
+			t.Errorf("variant %d: got %s %s, want %s %s", i, v.Size, v.Format, w.size, w.format)
 		}
-		if v.Width != want.w || v.Height != want.h {
-			t.Errorf("%s variant: got %dx%d, want %dx%d", v.Size, v.Width, v.Height, want.w, want.h)
+		if v.Width != w.w || v.Height != w.h {
+			t.Errorf("%s %s variant: got %dx%d, want %dx%d", v.Size, v.Format, v.Width, v.Height, w.w, w.h)
 		}
-		if v.ContentType != "image/jpeg" {
-			t.Errorf("%s variant: got content type %q, want image/jpeg", v.Size, v.ContentType)
+		if v.ContentType != w.contentType {
+			t.Errorf("%s %s variant: got content type %q, want %q", v.Size, v.Format, v.ContentType, w.contentType)
 		}
 		sum := sha256.Sum256(v.Data)
-		if wantKey := hex.EncodeToString(sum[:]) + ".jpg"; v.Key != wantKey {
-			t.Errorf("%s variant: got key %q, want %q", v.Size, v.Key, wantKey)
+		if wantKey := hex.EncodeToString(sum[:]) + w.extension; v.Key != wantKey {
+			t.Errorf("%s %s variant: got key %q, want %q", v.Size, v.Format, v.Key, wantKey)
 		}
 		decodeVariant(t, v)
-		if got, ok := res.Variant(want.size); !ok || got.Key != v.Key {
-			t.Errorf("Variant(%q): got (%q, %v), want (%q, true)", want.size, got.Key, ok, v.Key)
+		if got, ok := res.VariantIn(w.size, w.format); !ok || got.Key != v.Key {
+			t.Errorf("VariantIn(%q, %q): got (%q, %v), want (%q, true)", w.size, w.format, got.Key, ok, v.Key)
+		}
+	}
+	for _, size := range []string{SizeThumb, SizeMedium, SizeLarge} {
+		jpegVariant, _ := res.VariantIn(size, FormatJPEG)
+		if got, ok := res.Variant(size); !ok || got.Key != jpegVariant.Key {
+			t.Errorf("Variant(%q): got (%q, %v), want the JPEG %q", size, got.Key, ok, jpegVariant.Key)
 		}
 	}
 	if _, ok := res.Variant("huge"); ok {
 		t.Error(`Variant("huge"): got ok, want not found`)
+	}
+	if _, ok := res.VariantIn(SizeLarge, "avif"); ok {
+		t.Error(`VariantIn(SizeLarge, "avif"): got ok, want not found`)
 	}
 }
 
@@ -475,7 +570,7 @@ func TestProcessIsDeterministic(t *testing.T) {
 	for i, res := range results {
 		for j, v := range res.Variants {
 			if v.Key != first.Variants[j].Key {
-				t.Errorf("run %d, %s variant: got key %s, want %s", i, v.Size, v.Key, first.Variants[j].Key)
+				t.Errorf("run %d, %s %s variant: got key %s, want %s", i, v.Size, v.Format, v.Key, first.Variants[j].Key)
 			}
 		}
 	}
@@ -533,5 +628,78 @@ func TestProcessGrayscale(t *testing.T) {
 				t.Errorf("got %v, want gray 90", c)
 			}
 		})
+	}
+}
+
+// TestProcessEverySharedFile runs every shared photo through Process and
+// checks that each size and format decodes, fits its box and keeps the
+// shape of the large variant.
+func TestProcessEverySharedFile(t *testing.T) {
+	boxes := map[string]int{}
+	for _, s := range outputSizes {
+		boxes[s.name] = s.box
+	}
+	for _, path := range sharedPhotos(t, "*/*") {
+		name := filepath.Base(filepath.Dir(path)) + "/" + filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			res := mustProcess(t, readFile(t, path))
+			large := mustVariant(t, res, SizeLarge, FormatJPEG)
+			for _, v := range res.Variants {
+				decodeVariant(t, v)
+				if v.Width > boxes[v.Size] || v.Height > boxes[v.Size] {
+					t.Errorf("%s %s variant: got %dx%d, want within %d", v.Size, v.Format, v.Width, v.Height, boxes[v.Size])
+				}
+				// Rounding each side to whole pixels moves the ratio by
+				// at most one pixel's worth.
+				if d := absDiff(v.Width*large.Height, v.Height*large.Width); d > large.Width+large.Height {
+					t.Errorf("%s %s variant: got %dx%d, want the shape of the %dx%d large variant", v.Size, v.Format, v.Width, v.Height, large.Width, large.Height)
+				}
+			}
+		})
+	}
+}
+
+// TestScaleAllMatchesDirectScaling checks that scaling each size from the
+// next larger one, as scaleAll does, looks like scaling the original.
+func TestScaleAllMatchesDirectScaling(t *testing.T) {
+	src := decodeSharedOrNoise(t)
+	scaled := make([]*image.RGBA, len(outputSizes))
+	scaleAll(src, 1, nil, func(i int, img *image.RGBA) { scaled[i] = img })
+	for i, s := range outputSizes {
+		got := scaled[i]
+		direct := resample(src, got.Rect.Dx(), got.Rect.Dy())
+		// The phone photo differs by 0.15 to 0.2 levels.
+		if d := meanAbsDiff(got, direct); d > 0.5 {
+			t.Errorf("%s: mean abs diff from direct scaling: got %.2f, want at most 0.5", s.name, d)
+		}
+	}
+}
+
+// decodeSharedOrNoise returns the phone photo, or noise of its size when
+// the shared photos are absent.
+func decodeSharedOrNoise(t *testing.T) image.Image {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(sharedImages, "phone/iphone_hdr.jpg"))
+	if err != nil {
+		return noise(3264, 2448)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func TestProcessRejectsExtremeStrips(t *testing.T) {
+	for _, size := range [][2]int{{1, 50_000_000}, {40_000, 10}} {
+		img := image.NewGray(image.Rect(0, 0, size[0], size[1]))
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Process(buf.Bytes(), DefaultLimits())
+		if !errors.Is(err, ErrTooManyPixels) {
+			t.Errorf("%d×%d: got %v, want ErrTooManyPixels", size[0], size[1], err)
+		}
 	}
 }

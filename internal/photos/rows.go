@@ -19,6 +19,9 @@ func newRowReader(img image.Image) rowReader {
 	if m, ok := img.(*image.YCbCr); ok && b.Min.X >= 0 && b.Min.Y >= 0 {
 		return yCbCrRows(m)
 	}
+	if m, ok := img.(*yuvImage); ok && b.Min.X >= 0 && b.Min.Y >= 0 {
+		return m.rows()
+	}
 	switch m := img.(type) {
 	case *image.Gray:
 		return func(y int, dst []uint8) {
@@ -121,20 +124,7 @@ func flattenRGBA64(c color.RGBA64) [3]uint8 {
 // checks.
 func yCbCrRows(m *image.YCbCr) rowReader {
 	b := m.Rect
-	// xShift and yShift are log2 of the chroma subsampling factors.
-	var xShift, yShift int
-	switch m.SubsampleRatio {
-	case image.YCbCrSubsampleRatio422:
-		xShift = 1
-	case image.YCbCrSubsampleRatio420:
-		xShift, yShift = 1, 1
-	case image.YCbCrSubsampleRatio440:
-		yShift = 1
-	case image.YCbCrSubsampleRatio411:
-		xShift = 2
-	case image.YCbCrSubsampleRatio410:
-		xShift, yShift = 2, 1
-	}
+	xShift, yShift := chromaShifts(m.SubsampleRatio)
 	return func(y int, dst []uint8) {
 		yRow := m.Y[(y-b.Min.Y)*m.YStride:]
 		cRow := (y>>yShift - b.Min.Y>>yShift) * m.CStride
