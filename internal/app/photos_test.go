@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -187,4 +188,36 @@ func countFiles(t *testing.T, dir string) int {
 		return nil
 	})
 	return n
+}
+
+// TestHEICThroughTheSite posts an iPhone HEIC photo and checks that the
+// post page offers WebP with a JPEG fallback, both served upright.
+func TestHEICThroughTheSite(t *testing.T) {
+	path := filepath.Join(sharedData(t, "images", "heic"), "IMG_5195.HEIC")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t)
+	res, before := s.createWithPhoto("IMG_5195.HEIC", data)
+	stored := s.storedPhotos(res, before)
+	for i, b := range stored {
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("size %d: not a JPEG: %v", i, err)
+		}
+		if cfg.Height <= cfg.Width {
+			t.Errorf("size %d: got %dx%d, want the portrait upright", i, cfg.Width, cfg.Height)
+		}
+	}
+
+	list := s.get("/boston/electronics/").Body
+	if !strings.Contains(list, `type="image/webp"`) {
+		t.Fatal("category page offers no WebP thumbnail")
+	}
+	webp := regexp.MustCompile(`/photos/[0-9a-f]{64}\.webp`).FindString(list)
+	r := s.get(webp)
+	if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "image/webp" || !strings.HasPrefix(r.Body, "RIFF") {
+		t.Errorf("%s: got status %d type %q, want a WebP file", webp, r.Status, r.Header.Get("Content-Type"))
+	}
 }

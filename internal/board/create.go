@@ -143,18 +143,35 @@ func (s *Service) processPhotos(ctx context.Context, uploads []Upload) ([]photos
 // The caller holds s.Files.
 func (s *Service) putPhotos(ctx context.Context, processed []photos.Result) (images []Image, stored []string, err error) {
 	for _, res := range processed {
-		thumb, _ := res.Variant("thumb")
-		large, _ := res.Variant("large")
-		for _, v := range []photos.Variant{thumb, large} {
+		for _, v := range res.Variants {
 			if err := s.Blobs.Put(ctx, v.Key, v.ContentType, v.Data); err != nil {
 				s.releasePhotos(ctx, stored)
 				return nil, nil, internal("store photo", err)
 			}
 			stored = append(stored, v.Key)
 		}
-		images = append(images, Image{ThumbKey: thumb.Key, LargeKey: large.Key, Width: large.Width, Height: large.Height})
+		images = append(images, imageOf(res))
 	}
 	return images, stored, nil
+}
+
+// imageOf records the keys of every size of a processed photo.
+func imageOf(res photos.Result) Image {
+	key := func(size, format string) string {
+		v, _ := res.VariantIn(size, format)
+		return v.Key
+	}
+	large, _ := res.VariantIn(photos.SizeLarge, photos.FormatJPEG)
+	return Image{
+		ThumbKey:      key(photos.SizeThumb, photos.FormatJPEG),
+		MediumKey:     key(photos.SizeMedium, photos.FormatJPEG),
+		LargeKey:      large.Key,
+		ThumbWebPKey:  key(photos.SizeThumb, photos.FormatWebP),
+		MediumWebPKey: key(photos.SizeMedium, photos.FormatWebP),
+		LargeWebPKey:  key(photos.SizeLarge, photos.FormatWebP),
+		Width:         large.Width,
+		Height:        large.Height,
+	}
 }
 
 // processPhoto decodes one upload in a bounded pool of decode slots.

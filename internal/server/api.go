@@ -38,10 +38,11 @@ type apiPost struct {
 }
 
 type apiImage struct {
-	ThumbURL string `json:"thumb_url"`
-	LargeURL string `json:"large_url"`
-	Width    int    `json:"width"`
-	Height   int    `json:"height"`
+	ThumbURL  string `json:"thumb_url"`
+	MediumURL string `json:"medium_url,omitempty"`
+	LargeURL  string `json:"large_url"`
+	Width     int    `json:"width"`
+	Height    int    `json:"height"`
 }
 
 func (s *Server) apiPostOf(p *board.Post) apiPost {
@@ -57,12 +58,21 @@ func (s *Server) apiPostOf(p *board.Post) apiPost {
 	}
 	for _, img := range p.Images {
 		out.Images = append(out.Images, apiImage{
-			ThumbURL: s.absolutePhotoURL(img.ThumbKey),
-			LargeURL: s.absolutePhotoURL(img.LargeKey),
-			Width:    img.Width, Height: img.Height,
+			ThumbURL:  s.absolutePhotoURL(img.ThumbKey),
+			LargeURL:  s.absolutePhotoURL(img.LargeKey),
+			MediumURL: s.optionalPhotoURL(img.MediumKey),
+			Width:     img.Width, Height: img.Height,
 		})
 	}
 	return out
+}
+
+// optionalPhotoURL returns "" for a size that was not made.
+func (s *Server) optionalPhotoURL(key string) string {
+	if key == "" {
+		return ""
+	}
+	return s.absolutePhotoURL(key)
 }
 
 // apiDraft is the JSON body of a create request. Price may be a string as
