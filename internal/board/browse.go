@@ -53,7 +53,7 @@ func (s *Service) ListPosts(ctx context.Context, region, category, cursor string
 		}
 	}
 
-	// One extra row tells whether a next page exists.
+	// One extra row shows whether a next page exists.
 	posts, err := s.Store.ListPosts(ctx, ListQuery{Region: region, Category: category, After: after, Limit: limit + 1, Now: now})
 	if err != nil {
 		return Page{}, internal("list posts", err)
@@ -110,7 +110,7 @@ func (s *Service) RegionCounts(ctx context.Context, region string) (map[string]i
 	return counts, nil
 }
 
-// PublicPost returns a post as the public sees it. Errors: NotFound for an
+// PublicPost returns a post as shown to everyone. Errors: NotFound for an
 // unknown or pending post, Gone for a deleted or expired one.
 func (s *Service) PublicPost(ctx context.Context, id string) (*Post, error) {
 	if !ValidPostID(id) {

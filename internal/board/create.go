@@ -13,15 +13,15 @@ import (
 	"github.com/corkboard/corkboard/internal/photos"
 )
 
-// Created is the answer to a create request; a repeat with the same
-// idempotency key gets the same answer.
+// Created is the response to a create request. A repeat with the same
+// idempotency key gets the same response.
 type Created struct {
 	ID     string `json:"id"`
 	Status Status `json:"status"`
 }
 
 // photoWait is how long an upload waits for a decode slot before the
-// request is answered 503, so a burst of uploads cannot pile up in memory.
+// request gets a 503 response, so a burst of uploads cannot pile up in memory.
 const photoWait = 20 * time.Second
 
 // CreatePost validates a draft, stores its photos, and saves a pending post

@@ -7,7 +7,7 @@ import (
 
 // Code classifies an error for the people and programs that receive it.
 // The HTTP layer maps each code to one status; the storage layer never
-// knows about HTTP.
+// depends on HTTP.
 type Code string
 
 const (

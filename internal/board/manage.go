@@ -155,7 +155,7 @@ func (s *Service) Renew(ctx context.Context, token string) (*Post, error) {
 	return s.Store.Post(ctx, p.ID)
 }
 
-// Delete removes a post for good: it answers 410 from then on and its
+// Delete removes a post for good: it returns 410 from then on and its
 // photos stop being served. Deleting twice is not an error.
 func (s *Service) Delete(ctx context.Context, token string) error {
 	p, err := s.PostByToken(ctx, token)

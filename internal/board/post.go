@@ -7,14 +7,14 @@ import (
 	"time"
 )
 
-// Status is where a post is in its lifecycle.
+// Status is the stage of a post's lifecycle.
 type Status string
 
 const (
 	Pending Status = "pending" // created, waiting for the emailed link to publish it
 	Active  Status = "active"  // published and listed until ExpiresAt
 	Expired Status = "expired" // lifetime ended; reads derive this from ExpiresAt before any sweep runs
-	Deleted Status = "deleted" // removed by its owner; answers 410 Gone
+	Deleted Status = "deleted" // removed by its owner; returns 410 Gone
 )
 
 // UnconfirmedLifetime is how long a post waits for its owner to publish

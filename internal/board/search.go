@@ -28,8 +28,8 @@ const (
 // MaxQueryLength bounds the search text, in characters.
 const MaxQueryLength = 2000
 
-// Search is what a person asks for on a region or category page, or
-// through GET /api/v1/posts.
+// Search is a search request from a region or category page, or from
+// GET /api/v1/posts.
 type Search struct {
 	Region     string // empty for all regions
 	Nearby     bool   // also search the regions near Region
@@ -207,7 +207,7 @@ func (s *Service) prepareSearch(q Search) (SearchQuery, error) {
 	if len(fields) > 0 {
 		return sq, &Error{Code: Invalid, Message: "Please correct the search.", Fields: fields}
 	}
-	sq.Limit = q.Limit + 1 // one extra row tells whether a next page exists
+	sq.Limit = q.Limit + 1 // one extra row shows whether a next page exists
 	return sq, nil
 }
 

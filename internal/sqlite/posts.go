@@ -453,7 +453,7 @@ func (s *Store) Secret(ctx context.Context, name string, generate func() []byte)
 	return value, nil
 }
 
-// where collects SQL conditions and their arguments; values never enter
+// where is a list of SQL conditions and their arguments; values never enter
 // the SQL text.
 type where struct {
 	conds []string

@@ -1,5 +1,5 @@
 // Package worker runs Corkboard's background jobs: mail delivery from the
-// outbox, the expiry sweep and the removal of photos nobody uses any more.
+// outbox, the expiry sweep and the removal of photos that no post uses any more.
 package worker
 
 import (
@@ -45,7 +45,7 @@ func New(store board.Store, blobs board.Blobs, cache board.Cache, sender mail.Se
 	}
 }
 
-// Wake asks the mail loop to look at the outbox now.
+// Wake makes the mail loop look at the outbox now.
 func (w *Worker) Wake() {
 	select {
 	case w.wake <- struct{}{}:
