@@ -57,12 +57,11 @@ func probeHEIC(data []byte) (header, error) {
 // NOTE: Nothing bounds the time libheif spends on a hostile file, because
 // the library runs the module without a context that could interrupt it.
 //
-// NOTE: The library frees the WebAssembly buffer that the planes alias
-// before returning them, and the allocator then writes its bookkeeping over
-// the first 24 bytes of the luma plane. Those 24 pixels at the left end of
-// the top row come out as noise. In the 1239×1600 large output of the
-// shared 2566×3313 iPhone photo they are a dark streak 11 pixels long in
-// the top row.
+// NOTE: The library (v0.4.5) frees the WebAssembly buffer that the
+// planes alias before returning them, and the allocator then writes its
+// bookkeeping over the first 24 bytes of the luma plane. repairTopRow
+// paints those pixels with the row below, so no dark streak shows; the
+// original 24 pixels are lost.
 func decodeHEIC(data []byte, h *header) (image.Image, error) {
 	decoded, err := heic.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -77,11 +76,13 @@ func decodeHEIC(data []byte, h *header) (image.Image, error) {
 		if err := checkPlaneStrides(m.Rect.Dx(), m.YStride, m.CStride); err != nil {
 			return nil, err
 		}
+		repairTopRow(m.Y, m.YStride, m.Rect.Dx(), m.Rect.Dy())
 		return newYUVImage(m, nil, 0, newYUVConverter(signal)), nil
 	case *image.Gray:
 		if err := checkPlaneStrides(m.Rect.Dx(), m.Stride, m.Stride); err != nil {
 			return nil, err
 		}
+		repairTopRow(m.Pix, m.Stride, m.Rect.Dx(), m.Rect.Dy())
 		if signal.fullRange {
 			return m, nil
 		}
@@ -92,6 +93,19 @@ func decodeHEIC(data []byte, h *header) (image.Image, error) {
 	}
 	// RGB-coded images come back as RGBA, converted by libheif itself.
 	return decoded, nil
+}
+
+// clobberedBytes is how much of the luma plane the decoder overwrites.
+const clobberedBytes = 24
+
+// repairTopRow copies the start of the second row over the clobbered start
+// of the first.
+func repairTopRow(plane []byte, stride, width, height int) {
+	n := min(clobberedBytes, width)
+	if height < 2 || len(plane) < stride+n {
+		return
+	}
+	copy(plane[:n], plane[stride:stride+n])
 }
 
 // minPlaneStride is the smallest row stride, in bytes, at which

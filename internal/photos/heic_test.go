@@ -6,6 +6,8 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"image/jpeg"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -352,5 +354,32 @@ func TestProcessHEICRejects(t *testing.T) {
 				t.Errorf("got %d variants alongside the error, want 0", len(res.Variants))
 			}
 		})
+	}
+}
+
+// TestHEICTopRowIsClean checks the repair of the luma bytes that the
+// decoder overwrites: the top row must look like the rows below it, not
+// like a dark streak.
+func TestHEICTopRowIsClean(t *testing.T) {
+	path := sharedPhotos(t, "heic/IMG_5195.HEIC")[0]
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Process(data, DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := res.VariantIn(SizeLarge, FormatJPEG)
+	img, err := jpeg.Decode(bytes.NewReader(v.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for x := 0; x < 16; x++ {
+		top := color.GrayModel.Convert(img.At(x, 0)).(color.Gray).Y
+		below := color.GrayModel.Convert(img.At(x, 2)).(color.Gray).Y
+		if diff := int(top) - int(below); diff < -24 || diff > 24 {
+			t.Errorf("pixel (%d,0): got brightness %d, want close to %d two rows below", x, top, below)
+		}
 	}
 }
