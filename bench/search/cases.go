@@ -24,7 +24,7 @@ func dollars(n int64) *int64 {
 }
 
 // searchCases returns the searches to time. The regions are the biggest
-// that the generator fills, because they hold the most rows to filter.
+// that the generator fills, because they contain the most rows to filter.
 func searchCases(ctx context.Context, svc *board.Service, deepPage int) ([]searchCase, error) {
 	text := []board.Search{
 		{Region: "new-york", Text: "bike"},

@@ -60,7 +60,8 @@ func main() {
 	flag.IntVar(&o.filler, "filler-words", 0, "extra words of a large made-up vocabulary appended to each body when loading")
 	flag.Parse()
 	if o.posts < 1 || o.iterations < 1 || o.deepPage < 2 {
-		fmt.Fprintln(os.Stderr, "search: -posts and -iterations must be at least 1, -deep-page at least 2")
+		fmt.Fprintf(os.Stderr, "search: invalid flags -posts %d -iterations %d -deep-page %d: -posts and -iterations must be at least 1, -deep-page at least 2\n",
+			o.posts, o.iterations, o.deepPage)
 		os.Exit(2)
 	}
 	if err := run(context.Background(), o); err != nil {
@@ -145,7 +146,7 @@ func fill(ctx context.Context, o options, store *sqlite.Store, raw *sql.DB, gen 
 	}
 	switch {
 	case have == o.posts:
-		fmt.Printf("reusing %s: it already contains %d posts (load time not measured)\n", o.path, have)
+		fmt.Printf("reusing %s: it already contains %d posts (load time not measured, -seed and -filler-words not applied)\n", o.path, have)
 		return nil
 	case have != 0:
 		return fmt.Errorf("%s contains %d posts, not %d: delete it or pass another -db", o.path, have, o.posts)
@@ -171,7 +172,7 @@ func fill(ctx context.Context, o options, store *sqlite.Store, raw *sql.DB, gen 
 }
 
 // databaseSize returns the size of the database file and of its
-// write-ahead log, which holds recent pages until a checkpoint copies them
+// write-ahead log, which contains recent pages until a checkpoint copies them
 // into the file.
 func databaseSize(path string) string {
 	var sizes [2]int64

@@ -19,6 +19,8 @@ type result struct {
 }
 
 // measure times iterations calls of each case, rotating over its variants.
+// The cases take turns call by call, so a burst of work from another
+// process slows all of them alike instead of one case's block of calls.
 // One untimed call of every variant first brings the pages it reads into
 // the operating system's cache, where a running server would have them.
 func measure(ctx context.Context, svc *board.Service, cases []searchCase, iterations int) ([]result, error) {
@@ -30,11 +32,13 @@ func measure(ctx context.Context, svc *board.Service, cases []searchCase, iterat
 		}
 	}
 
-	var results []result
-	for _, c := range cases {
-		r := result{name: c.name, times: make([]time.Duration, 0, iterations)}
-		hits := 0
-		for i := range iterations {
+	results := make([]result, len(cases))
+	hits := make([]int, len(cases))
+	for j, c := range cases {
+		results[j] = result{name: c.name, times: make([]time.Duration, 0, iterations)}
+	}
+	for i := range iterations {
+		for j, c := range cases {
 			s := c.variants[i%len(c.variants)]
 			start := time.Now()
 			page, err := svc.Search(ctx, s)
@@ -42,12 +46,13 @@ func measure(ctx context.Context, svc *board.Service, cases []searchCase, iterat
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", c.name, err)
 			}
-			r.times = append(r.times, elapsed)
-			hits += len(page.Hits)
+			results[j].times = append(results[j].times, elapsed)
+			hits[j] += len(page.Hits)
 		}
-		slices.Sort(r.times)
-		r.hitsPerPage = float64(hits) / float64(iterations)
-		results = append(results, r)
+	}
+	for j := range results {
+		slices.Sort(results[j].times)
+		results[j].hitsPerPage = float64(hits[j]) / float64(iterations)
 	}
 	return results, nil
 }

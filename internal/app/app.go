@@ -77,8 +77,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	files := new(sync.Mutex)
 	svc := board.NewService(board.ServiceConfig{Files: files,
 		Store: store, Blobs: photoStore, Cache: memory, Places: dir, Categories: taxonomy,
-		Mail: templates, Log: log, SiteName: "Corkboard", PhotoLimits: photos.DefaultLimits(),
-		NearbyMiles: float64(cfg.Nearby),
+		Mail: templates, Log: log, SiteName: "Corkboard",
+		PhotoLimits:  photos.Limits{MaxBytes: int64(cfg.PhotoMaxMB) << 20, MaxPixels: cfg.PhotoMaxMP * 1_000_000},
+		PhotoWorkers: cfg.PhotoWorkers,
+		NearbyMiles:  float64(cfg.Nearby),
 	})
 	w := worker.New(store, photoStore, memory, outbox, files, log)
 	svc.MailQueued = w.Wake

@@ -28,6 +28,10 @@ type Config struct {
 	Nearby     int    // miles between region centres for regions to count as nearby
 	DevOutbox  bool   // serve /dev/outbox to browsers on this machine
 
+	PhotoMaxMP   int // megapixels a photo may have, read from its header before decoding
+	PhotoMaxMB   int // megabytes a photo file may have
+	PhotoWorkers int // photos decoded at once; more wait, then get 503
+
 	// S3 selects S3-compatible object storage for photos when its
 	// Endpoint is set; otherwise photos live in Data/photos.
 	S3 blobs.S3Config
@@ -88,6 +92,9 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.PostRate, "post-rate", envInt("POST_RATE", 60), "posts per hour one client address may create after the burst (env CORKBOARD_POST_RATE)")
 	fs.IntVar(&c.Nearby, "nearby-miles", envInt("NEARBY_MILES", 100), "regions whose centres lie within this many miles are nearby (env CORKBOARD_NEARBY_MILES)")
 	fs.BoolVar(&c.DevOutbox, "dev-outbox", envBool("DEV_OUTBOX"), "show the outbox folder's emails at /dev/outbox to browsers on this machine; for development only (env CORKBOARD_DEV_OUTBOX)")
+	fs.IntVar(&c.PhotoMaxMP, "photo-max-megapixels", envInt("PHOTO_MAX_MEGAPIXELS", 50), "largest photo accepted, in megapixels, checked before decoding (env CORKBOARD_PHOTO_MAX_MEGAPIXELS)")
+	fs.IntVar(&c.PhotoMaxMB, "photo-max-mb", envInt("PHOTO_MAX_MB", 20), "largest photo file accepted, in MB (env CORKBOARD_PHOTO_MAX_MB)")
+	fs.IntVar(&c.PhotoWorkers, "photo-workers", envInt("PHOTO_WORKERS", 2), "photos decoded at once; a burst beyond waits, then gets 503 (env CORKBOARD_PHOTO_WORKERS)")
 	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", env("S3_ENDPOINT", ""), "S3-compatible endpoint, host:port; when set, photos are stored there (env CORKBOARD_S3_ENDPOINT)")
 	fs.StringVar(&c.S3.Bucket, "s3-bucket", env("S3_BUCKET", ""), "S3 bucket for photos (env CORKBOARD_S3_BUCKET)")
 	fs.StringVar(&c.S3.Region, "s3-region", env("S3_REGION", ""), "S3 region; optional (env CORKBOARD_S3_REGION)")
@@ -131,6 +138,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Nearby < 1 || c.Nearby > 1000 {
 		return fmt.Errorf("--nearby-miles (CORKBOARD_NEARBY_MILES) must be a whole number from 1 to 1000")
+	}
+	switch {
+	case c.PhotoMaxMP < 1 || c.PhotoMaxMP > 200:
+		return fmt.Errorf("--photo-max-megapixels (CORKBOARD_PHOTO_MAX_MEGAPIXELS) must be a whole number from 1 to 200")
+	case c.PhotoMaxMB < 1 || c.PhotoMaxMB > 100:
+		return fmt.Errorf("--photo-max-mb (CORKBOARD_PHOTO_MAX_MB) must be a whole number from 1 to 100")
+	case c.PhotoWorkers < 1 || c.PhotoWorkers > 64:
+		return fmt.Errorf("--photo-workers (CORKBOARD_PHOTO_WORKERS) must be a whole number from 1 to 64")
 	}
 	if c.S3.Endpoint != "" {
 		if err := c.S3.Validate(); err != nil {
