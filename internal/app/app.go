@@ -19,6 +19,8 @@ import (
 	"github.com/corkboard/corkboard/internal/mail"
 	"github.com/corkboard/corkboard/internal/photos"
 	"github.com/corkboard/corkboard/internal/places"
+	"github.com/corkboard/corkboard/internal/postgres"
+	"github.com/corkboard/corkboard/internal/seed"
 	"github.com/corkboard/corkboard/internal/server"
 	"github.com/corkboard/corkboard/internal/sqlite"
 	"github.com/corkboard/corkboard/internal/worker"
@@ -28,7 +30,7 @@ import (
 type App struct {
 	Config  Config
 	Log     *slog.Logger
-	Store   *sqlite.Store
+	Store   Store
 	Service *board.Service
 	Worker  *worker.Worker
 	Outbox  *mail.Dir
@@ -68,7 +70,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(cfg.Data, "corkboard.db"))
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +89,26 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	w.Alerts = svc.RunAlerts
 
 	return &App{Config: cfg, Log: log, Store: store, Service: svc, Worker: w, Outbox: outbox}, nil
+}
+
+// Store is what the app needs of a database: the board's store, and bulk
+// inserts for sample posts.
+type Store interface {
+	board.Store
+	seed.Inserter
+}
+
+// openStore opens PostgreSQL when a database URL is configured and the
+// SQLite file in the data folder otherwise.
+func openStore(ctx context.Context, cfg Config) (Store, error) {
+	if cfg.DatabaseURL != "" {
+		store, err := postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL (CORKBOARD_DATABASE_URL): %w", err)
+		}
+		return store, nil
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.Data, "corkboard.db"))
 }
 
 // openPhotoStore returns the S3 store when an endpoint is configured and

@@ -28,6 +28,10 @@ type Config struct {
 	Nearby     int    // miles between region centres for regions to count as nearby
 	DevOutbox  bool   // serve /dev/outbox to browsers on this machine
 
+	// DatabaseURL selects PostgreSQL (postgres://...); empty keeps the
+	// SQLite file in Data.
+	DatabaseURL string
+
 	PhotoMaxMP   int // megapixels a photo may have, read from its header before decoding
 	PhotoMaxMB   int // megabytes a photo file may have
 	PhotoWorkers int // photos decoded at once; more wait, then get 503
@@ -92,6 +96,8 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.PostRate, "post-rate", envInt("POST_RATE", 60), "posts per hour one client address may create after the burst (env CORKBOARD_POST_RATE)")
 	fs.IntVar(&c.Nearby, "nearby-miles", envInt("NEARBY_MILES", 100), "regions whose centres lie within this many miles are nearby (env CORKBOARD_NEARBY_MILES)")
 	fs.BoolVar(&c.DevOutbox, "dev-outbox", envBool("DEV_OUTBOX"), "show the outbox folder's emails at /dev/outbox to browsers on this machine; for development only (env CORKBOARD_DEV_OUTBOX)")
+	// The URL may hold a password, so it comes from the environment only.
+	c.DatabaseURL = os.Getenv("CORKBOARD_DATABASE_URL")
 	fs.IntVar(&c.PhotoMaxMP, "photo-max-megapixels", envInt("PHOTO_MAX_MEGAPIXELS", 50), "largest photo accepted, in megapixels, checked before decoding (env CORKBOARD_PHOTO_MAX_MEGAPIXELS)")
 	fs.IntVar(&c.PhotoMaxMB, "photo-max-mb", envInt("PHOTO_MAX_MB", 20), "largest photo file accepted, in MB (env CORKBOARD_PHOTO_MAX_MB)")
 	fs.IntVar(&c.PhotoWorkers, "photo-workers", envInt("PHOTO_WORKERS", 2), "photos decoded at once; a burst beyond waits, then gets 503 (env CORKBOARD_PHOTO_WORKERS)")
@@ -138,6 +144,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Nearby < 1 || c.Nearby > 1000 {
 		return fmt.Errorf("--nearby-miles (CORKBOARD_NEARBY_MILES) must be a whole number from 1 to 1000")
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("CORKBOARD_DATABASE_URL: want a postgres:// URL")
 	}
 	switch {
 	case c.PhotoMaxMP < 1 || c.PhotoMaxMP > 200:

@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -19,6 +21,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/corkboard/corkboard/internal/app"
 )
@@ -66,6 +70,9 @@ func startServerWith(t testing.TB, adjust func(*app.Config)) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := app.Config{Addr: "127.0.0.1:0", Data: data, LogFormat: "text", PostBurst: 1000, PostRate: 60, Nearby: 100,
 		PhotoMaxMP: 50, PhotoMaxMB: 20, PhotoWorkers: 2}
+	if os.Getenv("CORKBOARD_TEST_APP_STORE") == "postgres" {
+		cfg.DatabaseURL = postgresSchema(t)
+	}
 	if adjust != nil {
 		adjust(&cfg)
 	}
@@ -97,6 +104,43 @@ func (s *testServer) with(t testing.TB) *testServer {
 	c := *s
 	c.t = t
 	return &c
+}
+
+// postgresSchema creates an empty schema in the database named by
+// CORKBOARD_TEST_DATABASE_URL, drops it when the test ends, and returns a
+// URL whose connections use it.
+func postgresSchema(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("CORKBOARD_TEST_DATABASE_URL")
+	if base == "" {
+		t.Fatal("CORKBOARD_TEST_APP_STORE=postgres needs CORKBOARD_TEST_DATABASE_URL")
+	}
+	conn, err := pgx.Connect(context.Background(), base)
+	if err != nil {
+		t.Fatalf("connect to PostgreSQL: %v", err)
+	}
+	defer conn.Close(context.Background())
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "app_test_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(context.Background(), "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), base)
+		if err == nil {
+			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema+",public")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // client does not follow redirects, so tests can check them.
