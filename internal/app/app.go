@@ -218,6 +218,15 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
+// RunWorker runs the background jobs without a web server until ctx ends.
+// Several workers and servers may run at once: each job leases its work.
+func (a *App) RunWorker(ctx context.Context) error {
+	a.Log.Info("Corkboard worker started", "data", a.Config.Data)
+	a.Worker.Run(ctx)
+	a.Log.Info("Corkboard worker stopped")
+	return nil
+}
+
 // Close releases the database.
 func (a *App) Close() error {
 	return a.Store.Close()

@@ -301,3 +301,17 @@ func TestPostingRateLimit(t *testing.T) {
 		t.Error("429 without Retry-After")
 	}
 }
+
+func TestReadiness(t *testing.T) {
+	s := startServer(t)
+	if got := s.get("/readyz").Status; got != http.StatusOK {
+		t.Fatalf("got status %d, want 200", got)
+	}
+	s.Store.Close()
+	if got := s.get("/readyz").Status; got != http.StatusServiceUnavailable {
+		t.Errorf("with the database closed: got status %d, want 503", got)
+	}
+	if got := s.get("/healthz").Status; got != http.StatusOK {
+		t.Errorf("healthz with the database closed: got status %d, want 200 (the process is alive)", got)
+	}
+}

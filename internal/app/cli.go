@@ -16,6 +16,8 @@ const usage = `Usage: corkboard COMMAND [flags]
 
 Commands:
   serve   start the web site, the JSON API and the background jobs
+  worker  run only the background jobs (mail, alerts, expiry, photo clean-up)
+  migrate apply database migrations and exit
   seed    fill the board with generated sample posts
 
 Run "corkboard COMMAND -h" for the flags of a command.
@@ -38,6 +40,28 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return helpIsNoError(err)
 		}
 		return serve(ctx, cfg, stderr)
+	case "worker":
+		if err := fs.Parse(args[1:]); err != nil {
+			return helpIsNoError(err)
+		}
+		a, err := New(ctx, cfg, newLogger(cfg, stderr))
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return a.RunWorker(ctx)
+	case "migrate":
+		if err := fs.Parse(args[1:]); err != nil {
+			return helpIsNoError(err)
+		}
+		// Opening a store applies its pending migrations, under an
+		// advisory lock on PostgreSQL.
+		a, err := New(ctx, cfg, newLogger(cfg, stderr))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "Migrations applied.")
+		return a.Close()
 	case "seed":
 		posts := fs.Int("posts", 200, "number of sample posts to generate")
 		randomSeed := fs.Int64("seed", 0, "random seed; 0 picks one from the clock")

@@ -104,6 +104,7 @@ func (s *Server) routes() http.Handler {
 	web.HandleFunc("GET /static/{file}", s.static)
 	web.HandleFunc("GET /photos/{key}", s.photo)
 	web.HandleFunc("GET /healthz", s.healthz)
+	web.HandleFunc("GET /readyz", s.readyz)
 	web.HandleFunc("GET /robots.txt", s.robots)
 	web.HandleFunc("GET /sitemap.xml", s.sitemapIndexHandler)
 	web.HandleFunc("GET /sitemaps/{file}", s.sitemapFile)
