@@ -17,6 +17,7 @@ import (
 	"github.com/corkboard/corkboard/internal/cache"
 	"github.com/corkboard/corkboard/internal/categories"
 	"github.com/corkboard/corkboard/internal/mail"
+	"github.com/corkboard/corkboard/internal/metrics"
 	"github.com/corkboard/corkboard/internal/photos"
 	"github.com/corkboard/corkboard/internal/places"
 	"github.com/corkboard/corkboard/internal/postgres"
@@ -34,6 +35,7 @@ type App struct {
 	Service *board.Service
 	Worker  *worker.Worker
 	Outbox  *mail.Dir
+	Metrics *metrics.Metrics
 
 	listener net.Listener
 	http     *http.Server
@@ -75,7 +77,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		return nil, err
 	}
 
-	memory := cache.NewMemory(64 << 20)
+	m := metrics.New(store.OutboxDepth)
+	memory := m.Cache(cache.NewMemory(64 << 20))
 	files := new(sync.Mutex)
 	svc := board.NewService(board.ServiceConfig{Files: files,
 		Store: store, Blobs: photoStore, Cache: memory, Places: dir, Categories: taxonomy,
@@ -87,8 +90,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	w := worker.New(store, photoStore, memory, outbox, files, log)
 	svc.MailQueued = w.Wake
 	w.Alerts = svc.RunAlerts
+	w.Observe = m.ObserveJob
 
-	return &App{Config: cfg, Log: log, Store: store, Service: svc, Worker: w, Outbox: outbox}, nil
+	return &App{Config: cfg, Log: log, Store: store, Service: svc, Worker: w, Outbox: outbox, Metrics: m}, nil
 }
 
 // Store is what the app needs of a database: the board's store, and bulk
@@ -177,6 +181,7 @@ func (a *App) Run(ctx context.Context) error {
 		outbox = a.Outbox
 	}
 	srv, err := server.New(ctx, server.Config{Service: a.Service, Log: a.Log, Outbox: outbox, PhotoBaseURL: a.Config.PhotoBaseURL,
+		Metrics: a.Metrics, MetricsToken: a.Config.MetricsToken,
 		PostLimit: server.RateLimit{Burst: float64(a.Config.PostBurst), PerMinute: float64(a.Config.PostRate) / 60}})
 	if err != nil {
 		return err

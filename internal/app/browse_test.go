@@ -315,3 +315,28 @@ func TestReadiness(t *testing.T) {
 		t.Errorf("healthz with the database closed: got status %d, want 200 (the process is alive)", got)
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	s := startServer(t)
+	s.publishPost(map[string]any{"title": "Lamp", "category": "household", "zip": "02134", "email": "e@example.com"})
+	s.get("/boston/household/")
+	s.get("/boston/household/")
+	s.get("/boston/does-not-exist/")
+
+	body := s.get("/metrics").Body
+	for _, want := range []string{
+		`corkboard_http_requests_total{method="GET",route="GET /{region}/{category}/{$}",status="200"} 2`,
+		`corkboard_http_requests_total{method="POST",route="POST /api/v1/posts",status="202"} 1`,
+		`corkboard_cache_requests_total{result="hit"}`,
+		`corkboard_mail_outbox_depth 0`,
+		`corkboard_job_runs_total{job="mail",result="ok"} 1`,
+		`corkboard_http_request_duration_seconds_bucket`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(body, "does-not-exist") {
+		t.Error("a request path became a label value, want only route patterns")
+	}
+}

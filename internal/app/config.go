@@ -28,6 +28,10 @@ type Config struct {
 	Nearby     int    // miles between region centres for regions to count as nearby
 	DevOutbox  bool   // serve /dev/outbox to browsers on this machine
 
+	// MetricsToken, when set, lets a scraper with this bearer token read
+	// /metrics from anywhere; without it only this machine can.
+	MetricsToken string
+
 	// DatabaseURL selects PostgreSQL (postgres://...); empty keeps the
 	// SQLite file in Data.
 	DatabaseURL string
@@ -98,6 +102,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.DevOutbox, "dev-outbox", envBool("DEV_OUTBOX"), "show the outbox folder's emails at /dev/outbox to browsers on this machine; for development only (env CORKBOARD_DEV_OUTBOX)")
 	// The URL may hold a password, so it comes from the environment only.
 	c.DatabaseURL = os.Getenv("CORKBOARD_DATABASE_URL")
+	c.MetricsToken = os.Getenv("CORKBOARD_METRICS_TOKEN")
 	fs.IntVar(&c.PhotoMaxMP, "photo-max-megapixels", envInt("PHOTO_MAX_MEGAPIXELS", 50), "largest photo accepted, in megapixels, checked before decoding (env CORKBOARD_PHOTO_MAX_MEGAPIXELS)")
 	fs.IntVar(&c.PhotoMaxMB, "photo-max-mb", envInt("PHOTO_MAX_MB", 20), "largest photo file accepted, in MB (env CORKBOARD_PHOTO_MAX_MB)")
 	fs.IntVar(&c.PhotoWorkers, "photo-workers", envInt("PHOTO_WORKERS", 2), "photos decoded at once; a burst beyond waits, then gets 503 (env CORKBOARD_PHOTO_WORKERS)")

@@ -59,6 +59,8 @@ type Store interface {
 	ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMail, error)
 	// MarkMailSent records delivery and erases the body, which holds tokens.
 	MarkMailSent(ctx context.Context, id int64, now time.Time) error
+	// OutboxDepth counts the messages not yet sent.
+	OutboxDepth(ctx context.Context) (int, error)
 	// MarkMailFailed schedules another attempt at next.
 	MarkMailFailed(ctx context.Context, id int64, next time.Time, reason string) error
 

@@ -96,3 +96,12 @@ func (s *Store) MarkMailFailed(ctx context.Context, id int64, next time.Time, re
 	}
 	return nil
 }
+
+// OutboxDepth counts the messages not yet sent.
+func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count outbox: %w", err)
+	}
+	return n, nil
+}

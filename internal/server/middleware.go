@@ -56,6 +56,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
+		if s.metrics != nil {
+			// The ServeMux records the pattern it matched on the request.
+			s.metrics.ObserveRequest(r.Pattern, r.Method, rec.status, time.Since(start))
+		}
 		s.log.Info("Request",
 			"method", r.Method,
 			"path", redactPath(r.URL.Path),

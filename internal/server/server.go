@@ -6,25 +6,31 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 
 	"github.com/corkboard/corkboard/internal/board"
 	"github.com/corkboard/corkboard/internal/mail"
+	"github.com/corkboard/corkboard/internal/metrics"
 )
 
 // Server routes requests to handlers.
 type Server struct {
-	svc       *board.Service
-	log       *slog.Logger
-	templates map[string]*template.Template
-	secret    []byte    // HMAC key for form tokens
-	outbox    *mail.Dir // non-nil enables the development outbox pages
-	limiter   *rateLimiter
-	postLimit RateLimit
-	photoBase string // prefix of photo URLs: "/photos" or a CDN URL
-	handler   http.Handler
+	svc          *board.Service
+	log          *slog.Logger
+	templates    map[string]*template.Template
+	secret       []byte    // HMAC key for form tokens
+	outbox       *mail.Dir // non-nil enables the development outbox pages
+	limiter      *rateLimiter
+	postLimit    RateLimit
+	photoBase    string // prefix of photo URLs: "/photos" or a CDN URL
+	metrics      *metrics.Metrics
+	metricsToken string
+	handler      http.Handler
 }
 
 // Config lists what New needs.
@@ -38,6 +44,10 @@ type Config struct {
 	PostLimit RateLimit
 	// PhotoBaseURL, when set, is the public URL of /photos/, such as a CDN.
 	PhotoBaseURL string
+	// Metrics, when set, counts requests and serves /metrics to clients on
+	// this machine or with MetricsToken as a bearer token.
+	Metrics      *metrics.Metrics
+	MetricsToken string
 }
 
 // New builds the server and parses every template; a broken template
@@ -52,13 +62,15 @@ func New(ctx context.Context, c Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		svc:       c.Service,
-		log:       c.Log,
-		secret:    secret,
-		outbox:    c.Outbox,
-		limiter:   newRateLimiter(),
-		postLimit: c.PostLimit,
-		photoBase: "/photos",
+		svc:          c.Service,
+		log:          c.Log,
+		secret:       secret,
+		outbox:       c.Outbox,
+		limiter:      newRateLimiter(),
+		postLimit:    c.PostLimit,
+		photoBase:    "/photos",
+		metrics:      c.Metrics,
+		metricsToken: c.MetricsToken,
 	}
 	if c.PhotoBaseURL != "" {
 		s.photoBase = c.PhotoBaseURL
@@ -68,6 +80,21 @@ func New(ctx context.Context, c Config) (*Server, error) {
 	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// serveMetrics serves Prometheus metrics to this machine, or to a scraper
+// that sends the configured token, and hides them from everyone else.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	allowed := s.metricsToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.metricsToken)) == 1
+	if ip := net.ParseIP(clientIP(r)); ip != nil && ip.IsLoopback() && s.metricsToken == "" {
+		allowed = true
+	}
+	if s.metrics == nil || !allowed {
+		s.notFound(w, r)
+		return
+	}
+	s.metrics.Handler().ServeHTTP(w, r)
 }
 
 // ServeHTTP implements http.Handler.
@@ -105,6 +132,7 @@ func (s *Server) routes() http.Handler {
 	web.HandleFunc("GET /photos/{key}", s.photo)
 	web.HandleFunc("GET /healthz", s.healthz)
 	web.HandleFunc("GET /readyz", s.readyz)
+	web.HandleFunc("GET /metrics", s.serveMetrics)
 	web.HandleFunc("GET /robots.txt", s.robots)
 	web.HandleFunc("GET /sitemap.xml", s.sitemapIndexHandler)
 	web.HandleFunc("GET /sitemaps/{file}", s.sitemapFile)

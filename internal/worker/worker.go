@@ -25,6 +25,9 @@ type Worker struct {
 	// Alerts sends the search alert digests that are due; nil disables them.
 	Alerts func(ctx context.Context) (int, error)
 
+	// Observe, when set, records the result of each job run for metrics.
+	Observe func(job string, err error)
+
 	// Files is the service's lock for storing and removing photo files.
 	Files *sync.Mutex
 
@@ -87,6 +90,7 @@ func (w *Worker) DeliverMail(ctx context.Context) {
 	for ctx.Err() == nil {
 		batch, err := w.Store.ClaimMail(ctx, w.Now().UTC(), mailLease, 20)
 		if err != nil {
+			w.observe("mail", err)
 			w.Log.Error("Claiming outbox mail failed", "error", err)
 			return
 		}
@@ -101,6 +105,7 @@ func (w *Worker) DeliverMail(ctx context.Context) {
 
 func (w *Worker) deliver(ctx context.Context, m board.OutboxMail) {
 	ref, err := w.Sender.Send(ctx, m.Message)
+	w.observe("mail", err)
 	if err != nil {
 		backoff := time.Duration(math.Min(30*math.Pow(2, float64(m.Attempts-1)), 6*3600)) * time.Second
 		w.Log.Warn("Mail delivery failed", "mail_id", m.ID, "attempt", m.Attempts, "retry_in", backoff.String(), "error", err)
@@ -118,12 +123,19 @@ func (w *Worker) deliver(ctx context.Context, m board.OutboxMail) {
 	w.Log.Info("Mail sent", "mail_id", m.ID, "file", ref)
 }
 
+func (w *Worker) observe(job string, err error) {
+	if w.Observe != nil {
+		w.Observe(job, err)
+	}
+}
+
 // RunAlerts sends the alert digests that are due.
 func (w *Worker) RunAlerts(ctx context.Context) {
 	if w.Alerts == nil {
 		return
 	}
 	n, err := w.Alerts(ctx)
+	w.observe("alerts", err)
 	if err != nil {
 		w.Log.Error("Alert digests failed", "error", err)
 	}
@@ -138,6 +150,7 @@ const releaseBatch = 200
 func (w *Worker) Sweep(ctx context.Context) {
 	now := w.Now().UTC()
 	n, err := w.Store.ExpirePosts(ctx, now)
+	w.observe("expiry", err)
 	if err != nil {
 		w.Log.Error("Expiry sweep failed", "error", err)
 	} else if n > 0 {
