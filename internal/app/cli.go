@@ -19,6 +19,8 @@ Commands:
   worker  run only the background jobs (mail, alerts, expiry, photo clean-up)
   migrate apply database migrations and exit
   seed    fill the board with generated sample posts
+  backup  copy the SQLite database and the photos into a new folder (--to)
+  restore copy a backup (--from) into an empty data folder
 
 Run "corkboard COMMAND -h" for the flags of a command.
 `
@@ -62,6 +64,32 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stdout, "Migrations applied.")
 		return a.Close()
+	case "backup":
+		to := fs.String("to", "", "new folder for the backup")
+		if err := fs.Parse(args[1:]); err != nil {
+			return helpIsNoError(err)
+		}
+		if *to == "" {
+			return errors.New("backup: --to FOLDER is required")
+		}
+		if err := Backup(ctx, cfg, *to); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Backup written to %s.\n", *to)
+		return nil
+	case "restore":
+		from := fs.String("from", "", "folder written by corkboard backup")
+		if err := fs.Parse(args[1:]); err != nil {
+			return helpIsNoError(err)
+		}
+		if *from == "" {
+			return errors.New("restore: --from FOLDER is required")
+		}
+		if err := Restore(cfg, *from); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Restored %s into %s.\n", *from, cfg.Data)
+		return nil
 	case "seed":
 		posts := fs.Int("posts", 200, "number of sample posts to generate")
 		randomSeed := fs.Int64("seed", 0, "random seed; 0 picks one from the clock")

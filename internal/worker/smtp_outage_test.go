@@ -1,10 +1,13 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/mail"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +24,9 @@ type countingBackend struct {
 	ids map[string]int
 }
 
-func (b *countingBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &countingSession{b}, nil }
+func (b *countingBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &countingSession{b}, nil
+}
 
 func (b *countingBackend) counts() map[string]int {
 	b.mu.Lock()
@@ -75,13 +80,20 @@ func TestSMTPOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.worker.Sender = sender
+	var logs bytes.Buffer
+	f.worker.Log = slog.New(slog.NewTextHandler(&logs, nil))
 
 	f.worker.DeliverMail(ctx)
+	if n := strings.Count(logs.String(), "Mail delivery failed"); n != len(ids) {
+		t.Fatalf("got %d failed deliveries while the server is down, want %d:\n%s", n, len(ids), logs.String())
+	}
+	if !strings.Contains(logs.String(), "retry_in=30s") || !strings.Contains(logs.String(), "refused") {
+		t.Errorf("want a refused connection retried in 30s, got:\n%s", logs.String())
+	}
 
 	be := &countingBackend{ids: map[string]int{}}
 	srv := smtp.NewServer(be)
 	srv.Domain = "127.0.0.1"
-	srv.AllowInsecureAuth = true
 	ln, err = net.Listen("tcp", addr)
 	if err != nil {
 		t.Skipf("the reserved port was taken in between: %v", err)
