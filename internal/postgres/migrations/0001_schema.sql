@@ -24,8 +24,11 @@ $migration$;
 -- two sides match. It turns ASCII punctuation into spaces because
 -- PostgreSQL's parser would otherwise index "example.com/bikes?x=1" as URL
 -- and host tokens, while the board searches for its separate words.
+-- The SQL-standard body (RETURN) binds immutable_unaccent when the function
+-- is created, so pg_restore, which runs with an empty search_path, still
+-- finds it when it fills the generated columns.
 CREATE FUNCTION search_text(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	AS $$ SELECT regexp_replace(immutable_unaccent($1), '[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]+', ' ', 'g') $$;
+	RETURN regexp_replace(immutable_unaccent($1), '[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]+', ' ', 'g');
 
 -- IDs use the C collation so that they sort bytewise, as in Go: keyset
 -- pagination and the sitemap's prefix ranges rely on it.
