@@ -39,14 +39,14 @@ func Backup(ctx context.Context, cfg Config, dir string) error {
 }
 
 // Restore copies a backup made by Backup into the data folder, which must
-// not hold a database yet, so a restore never overwrites a live board.
+// not contain a database yet, so a restore never overwrites a live board.
 func Restore(cfg Config, dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, "corkboard.db")); err != nil {
 		return fmt.Errorf("%s is not a Corkboard backup: %w", dir, err)
 	}
 	target := filepath.Join(cfg.Data, "corkboard.db")
 	if _, err := os.Stat(target); err == nil {
-		return fmt.Errorf("%s already holds a database; restore into an empty --data folder", cfg.Data)
+		return fmt.Errorf("%s already contains a database; restore into an empty --data folder", cfg.Data)
 	}
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return fmt.Errorf("create data folder: %w", err)

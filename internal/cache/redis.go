@@ -117,15 +117,15 @@ type Redis struct {
 	client *redis.Client
 	opts   RedisOptions
 
-	mu              sync.Mutex
-	failures        int       // consecutive failed calls
-	openUntil       time.Time // breaker skips Redis until then
-	probing         bool      // one call is testing Redis after the backoff
-	missedInvalid   bool      // an Invalidate failed; bump the generation before the next call
-	lastLog         time.Time
-	suppressedCount int // errors not logged since lastLog
-	degraded        bool
-	now             func() time.Time
+	mu               sync.Mutex
+	failures         int       // consecutive failed calls
+	openUntil        time.Time // breaker skips Redis until then
+	probing          bool      // one call is testing Redis after the backoff
+	missedInvalidate bool      // the generation must be bumped before the next call
+	lastLog          time.Time
+	droppedLogs      int  // messages not logged since lastLog
+	errorLogged      bool // an error was logged since Redis last answered
+	now              func() time.Time
 }
 
 var _ board.Cache = (*Redis)(nil)
@@ -150,12 +150,18 @@ func NewRedis(ctx context.Context, rawURL string, opts RedisOptions) (*Redis, er
 	// Retries would multiply the time a failing call takes; the breaker
 	// handles repeated failures instead.
 	parsed.MaxRetries = -1
+	// go-redis v9.23 otherwise dials 5 times, 100 ms apart, before a
+	// command fails.
+	parsed.DialerRetries = 1
 	parsed.ContextTimeoutEnabled = true
 
 	r := &Redis{client: redis.NewClient(parsed), opts: opts, now: time.Now}
 	if err := r.client.Ping(ctx).Err(); err != nil {
 		r.failed(err)
 	}
+	// NOTE: go-redis also logs each failed dial through its own
+	// process-wide logger, without rate limiting. Only the program can
+	// replace that logger, with redis.SetLogger.
 	return r, nil
 }
 
@@ -263,47 +269,51 @@ func (r *Redis) Invalidate(ctx context.Context, tags ...string) {
 	for _, t := range tags {
 		args = append(args, t)
 	}
-	err := r.do(ctx, func(ctx context.Context) error {
+	// A change is already in the database when Invalidate runs, so a
+	// caller that gives up must not cancel it.
+	err := r.do(context.WithoutCancel(ctx), func(ctx context.Context) error {
 		return invalidateScript.Run(ctx, r.client, nil, args...).Err()
 	})
 	if err != nil {
 		// The script may have run even if the reply was lost, but only a
 		// generation bump is certain to drop the entries.
 		r.mu.Lock()
-		r.missedInvalid = true
+		r.missedInvalidate = true
 		r.mu.Unlock()
 	}
 }
 
 // do runs call unless the breaker is open, first bumping the generation
 // if an Invalidate was missed, and records the outcome for the breaker.
+// An error caused by the caller's own ctx ending does not count against
+// Redis.
 func (r *Redis) do(ctx context.Context, call func(context.Context) error) error {
 	if !r.allow() {
 		return errBreakerOpen
 	}
+	// One deadline for the whole call, whatever go-redis does inside it.
+	callCtx, cancel := context.WithTimeout(ctx, r.opts.DialTimeout+r.opts.WriteTimeout+r.opts.ReadTimeout)
+	defer cancel()
 
 	r.mu.Lock()
-	bump := r.missedInvalid
+	bump := r.missedInvalidate
 	r.mu.Unlock()
 	if bump {
-		gen, err := bumpScript.Run(ctx, r.client, nil, r.opts.Prefix, r.opts.HoldDown.Milliseconds()).Int64()
+		gen, err := bumpScript.Run(callCtx, r.client, nil, r.opts.Prefix, r.opts.HoldDown.Milliseconds()).Int64()
 		if err != nil {
-			r.failed(err)
+			r.finish(ctx, err)
 			return err
 		}
 		r.mu.Lock()
-		r.missedInvalid = false
+		r.missedInvalidate = false
 		r.mu.Unlock()
-		r.opts.Logger.Warn("redis cache: an invalidation failed earlier, so all entries written before it are now ignored",
+		r.logLimited(slog.LevelWarn, "redis cache: an invalidation failed earlier, so all entries written before it are now ignored",
 			"generation", gen)
 	}
 
-	if err := call(ctx); err != nil {
-		r.failed(err)
-		return err
-	}
-	r.succeeded()
-	return nil
+	err := call(callCtx)
+	r.finish(ctx, err)
+	return err
 }
 
 // allow reports whether a call may use Redis. After the backoff it lets a
@@ -321,37 +331,72 @@ func (r *Redis) allow() bool {
 	return true
 }
 
+// finish records the outcome of a call for the breaker and the log.
+func (r *Redis) finish(ctx context.Context, err error) {
+	if err != nil && ctx.Err() != nil {
+		// The caller gave up; that says nothing about Redis. A probe
+		// ends here too, so the next call can probe again.
+		r.mu.Lock()
+		r.probing = false
+		r.mu.Unlock()
+		return
+	}
+	if err != nil {
+		r.failed(err)
+		return
+	}
+	r.succeeded()
+}
+
 func (r *Redis) failed(err error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.probing = false
 	r.failures++
 	if r.failures >= r.opts.FailureThreshold {
 		r.openUntil = r.now().Add(r.opts.Backoff)
 	}
-	r.degraded = true
+	failures := r.failures
+	r.mu.Unlock()
 
-	now := r.now()
-	if !r.lastLog.IsZero() && now.Sub(r.lastLog) < r.opts.LogInterval {
-		r.suppressedCount++
-		return
+	if r.logLimited(slog.LevelError, "redis cache: call failed; serving without the cache",
+		"err", err, "consecutive_failures", failures) {
+		r.mu.Lock()
+		r.errorLogged = true
+		r.mu.Unlock()
 	}
-	r.opts.Logger.Error("redis cache: call failed; serving without the cache",
-		"err", err, "consecutive_failures", r.failures, "errors_not_logged", r.suppressedCount)
-	r.lastLog = now
-	r.suppressedCount = 0
 }
 
 func (r *Redis) succeeded() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.probing = false
 	r.failures = 0
-	if r.degraded {
-		r.degraded = false
-		r.opts.Logger.Info("redis cache: Redis is reachable again", "errors_not_logged", r.suppressedCount)
-		r.suppressedCount = 0
+	// Logging recovery only after a logged error keeps recovery messages
+	// as rare as error messages when Redis flaps.
+	recovered := r.errorLogged
+	r.errorLogged = false
+	r.mu.Unlock()
+	if recovered {
+		r.opts.Logger.Info("redis cache: Redis is reachable again")
 	}
+}
+
+// logLimited logs at most one message per LogInterval and adds the number
+// of messages it dropped since the last one. It reports whether it logged.
+func (r *Redis) logLimited(level slog.Level, msg string, args ...any) bool {
+	r.mu.Lock()
+	now := r.now()
+	if !r.lastLog.IsZero() && now.Sub(r.lastLog) < r.opts.LogInterval {
+		r.droppedLogs++
+		r.mu.Unlock()
+		return false
+	}
+	dropped := r.droppedLogs
+	r.lastLog = now
+	r.droppedLogs = 0
+	r.mu.Unlock()
+
+	r.opts.Logger.Log(context.Background(), level, msg, append(args, "messages_dropped", dropped)...)
+	return true
 }
 
 // Loader lets concurrent misses for the same key share one load, so a

@@ -12,39 +12,40 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// The client side uses the standard library's net/smtp rather than
-// go-smtp's client: it is frozen but complete for one message per
-// connection, and it keeps go-smtp a test-only dependency. Two of its
-// gaps are covered here: it has no context support (the connection's
-// deadline is used instead), and its PlainAuth sends credentials in clear
-// text to localhost, so Send checks for TLS itself before AUTH.
+// The client uses the standard library's net/smtp rather than go-smtp's
+// client, which keeps go-smtp a test-only dependency. net/smtp is frozen
+// but covers one message per connection. Send works around its two gaps:
+// it takes no context, so the connection's deadline bounds the exchange,
+// and its PlainAuth sends credentials in clear text to localhost,
+// 127.0.0.1 and ::1, so Send checks for TLS itself before AUTH.
 
-// ErrRejected marks a permanent (5xx) refusal by the SMTP server, such as
-// an unknown recipient. The worker retries it anyway; the error text tells
-// an operator that retrying will not help.
+// ErrRejected marks a permanent (5xx) reply from the SMTP server, such as
+// for an unknown recipient. The worker retries it anyway, so the error
+// text makes clear to an operator that retrying will not help.
 var ErrRejected = errors.New("permanently rejected by the SMTP server")
 
 // DefaultSMTPTimeout bounds a whole delivery, from dialing to QUIT, when
-// the context has no earlier deadline.
+// the context has no earlier deadline. The value is an estimate that
+// leaves room for a slow relay and a message with a few large parts.
 const DefaultSMTPTimeout = 30 * time.Second
 
 type smtpSecurity int
 
 const (
-	startTLS smtpSecurity = iota // STARTTLS required before anything is sent
-	implicitTLS
-	noTLS // local relays only; never with credentials
+	startTLS    smtpSecurity = iota // STARTTLS is required before MAIL FROM.
+	implicitTLS                     // TLS starts with the connection.
+	noTLS                           // Plain text, for a local relay without credentials.
 )
 
 // SMTPOptions holds settings that do not fit in the URL.
 type SMTPOptions struct {
 	// RootCAs replaces the system's trusted CAs, for a relay with a private
-	// CA and for tests that must not skip verification. nil means the
-	// system's.
+	// CA and for tests that verify certificates. Nil means the system's.
 	RootCAs *x509.CertPool
 	// HeloName is sent with EHLO. Empty means the machine's host name when
 	// it is fully qualified, otherwise "localhost".
@@ -53,11 +54,11 @@ type SMTPOptions struct {
 	Timeout time.Duration
 }
 
-// SMTP is a Sender that delivers each message over one SMTP connection.
-// It is safe for concurrent use.
+// SMTP is a Sender that delivers each message over its own SMTP
+// connection. It is safe for concurrent use.
 type SMTP struct {
 	addr     string // host:port
-	host     string // name checked against the server's certificate
+	host     string // Name checked against the server's certificate.
 	security smtpSecurity
 	user     string
 	pass     string
@@ -86,12 +87,14 @@ func NewSMTPWith(rawURL string, opts SMTPOptions) (*SMTP, error) {
 	fail := func(format string, args ...any) (*SMTP, error) {
 		return nil, fmt.Errorf(setting+": "+format, args...)
 	}
-	// url.Parse errors quote the whole URL, or the bad escape within the
-	// password, so they are never passed on.
+
+	// A url.Parse error quotes the whole URL or the bad escape, which may
+	// be part of the password, so it is not passed on.
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return fail("not a valid URL; percent-encode special characters in the user name and password")
+		return fail("invalid URL. Percent-encode special characters in the user name and password.")
 	}
+
 	s := &SMTP{host: u.Hostname(), helo: opts.HeloName, timeout: opts.Timeout, redacted: u.Redacted()}
 	var port string
 	switch u.Scheme {
@@ -100,23 +103,44 @@ func NewSMTPWith(rawURL string, opts SMTPOptions) (*SMTP, error) {
 	case "smtps":
 		s.security, port = implicitTLS, "465"
 	default:
-		return fail("scheme must be smtp or smtps")
+		// The scheme is not quoted: in a URL missing "smtp://" it could be
+		// the user name.
+		return fail("invalid scheme, expected smtp:// or smtps://")
 	}
 	if u.Opaque != "" || s.host == "" {
-		return fail("no host; the form is smtp://user:pass@host:587")
+		return fail("missing host. The form is smtp://user:pass@host:587.")
 	}
+	// An unencoded "/", "?" or "#" in the password moves its rest into the
+	// path, query or fragment, so none of them is quoted in errors.
 	if u.Path != "" && u.Path != "/" {
-		return fail("unexpected path; the form is smtp://user:pass@host:587")
+		return fail("unexpected path. The form is smtp://user:pass@host:587.")
 	}
+	if u.Fragment != "" {
+		return fail("unexpected fragment. Percent-encode a \"#\" in the password.")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fail("invalid port, expected 1 to 65535")
+		}
+	}
+
 	if u.User != nil {
 		s.user = u.User.Username()
 		s.pass, _ = u.User.Password()
-		if s.user == "" || s.pass == "" {
-			return fail("a user name needs a password and a password needs a user name")
+		if s.user == "" {
+			return fail("missing user name for the password")
+		}
+		if s.pass == "" {
+			return fail("missing password for user %q", s.user)
 		}
 	}
+
+	query, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return fail("invalid query. Percent-encode special characters in the password.")
+	}
 	insecure := false
-	for k, v := range u.Query() {
+	for k, v := range query {
 		val := v[len(v)-1]
 		switch k {
 		case "tls":
@@ -126,7 +150,7 @@ func NewSMTPWith(rawURL string, opts SMTPOptions) (*SMTP, error) {
 			case val == "starttls" && s.security == startTLS:
 			case val == "implicit" && s.security == implicitTLS:
 			default:
-				return fail("tls must be starttls or none with smtp://, and implicit (or left out) with smtps://")
+				return fail("invalid tls setting. Use starttls or none with smtp://, and implicit or nothing with smtps://.")
 			}
 		case "insecure_skip_verify":
 			switch val {
@@ -134,16 +158,16 @@ func NewSMTPWith(rawURL string, opts SMTPOptions) (*SMTP, error) {
 				insecure = true
 			case "0", "false", "":
 			default:
-				return fail("insecure_skip_verify must be 1 or 0")
+				return fail("invalid insecure_skip_verify setting, expected 1 or 0")
 			}
 		default:
-			// Only the name: a value could be a misplaced password.
-			return fail("unknown parameter %q; known are tls and insecure_skip_verify", k)
+			return fail("unknown query parameter, expected only tls and insecure_skip_verify. Percent-encode a \"?\" in the password.")
 		}
 	}
 	if s.security == noTLS && s.user != "" {
-		return fail("tls=none is only for a local relay without credentials; a password would be sent in clear text")
+		return fail("tls=none would send the password in clear text. Use it only for a local relay without credentials.")
 	}
+
 	if p := u.Port(); p != "" {
 		port = p
 	}
@@ -165,10 +189,11 @@ func NewSMTPWith(rawURL string, opts SMTPOptions) (*SMTP, error) {
 func (s *SMTP) String() string { return s.redacted }
 
 // Send delivers msg and returns "smtp:<Message-ID>". The message counts as
-// sent only once the server has answered 250 to the end of DATA. If the
-// connection breaks after the final dot and before that answer, the worker
-// sends it again under the same Message-ID; SMTP offers no way to avoid
-// that.
+// sent only once the server replies 250 to the end of DATA.
+//
+// NOTE: If the connection breaks after the final dot and before that
+// reply, the worker sends the message again under the same Message-ID,
+// because SMTP offers no way to find out whether the server kept it.
 func (s *SMTP) Send(ctx context.Context, msg Message) (string, error) {
 	raw, err := msg.Bytes()
 	if err != nil {
@@ -190,8 +215,9 @@ func (s *SMTP) Send(ctx context.Context, msg Message) (string, error) {
 		return "", fmt.Errorf("smtp: %w", err)
 	}
 	defer conn.Close()
-	// net/smtp knows no context: the deadline bounds every read and write,
-	// and cancelling moves it to now, which fails the pending one.
+	// net/smtp takes no context, so the deadline bounds every read and
+	// write. Cancelling moves the deadline to now, which fails the pending
+	// read or write.
 	deadline, _ := ctx.Deadline()
 	conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
@@ -214,25 +240,27 @@ func (s *SMTP) Send(ctx context.Context, msg Message) (string, error) {
 	}
 	if s.security == startTLS {
 		if ok, _ := c.Extension("STARTTLS"); !ok {
-			return "", errors.New("smtp: the server does not offer STARTTLS, and the URL requires it; use smtps:// for implicit TLS, or tls=none for a local relay without credentials")
+			return "", errors.New("smtp: STARTTLS required but not offered by the server. Use smtps:// for implicit TLS, or tls=none for a local relay without credentials.")
 		}
 		if err := c.StartTLS(s.tls); err != nil {
 			return "", fmt.Errorf("smtp: STARTTLS: %w", err)
 		}
 	}
 	if s.user != "" {
-		// Checked again here because net/smtp would send the password in
-		// clear text to a server named localhost.
+		// NewSMTPWith already rejects credentials without TLS. This check
+		// stays because net/smtp would send them in clear text to localhost.
 		if _, ok := c.TLSConnectionState(); !ok {
-			return "", errors.New("smtp: refusing to send credentials without TLS")
+			return "", errors.New("smtp: credentials not sent because the connection is not encrypted")
 		}
 		if ok, _ := c.Extension("AUTH"); !ok {
-			return "", errors.New("smtp: the server does not offer AUTH, but the URL has credentials")
+			return "", errors.New("smtp: AUTH not offered by the server. Remove the credentials from the URL or check the server's settings.")
 		}
 		if err := c.Auth(smtp.PlainAuth("", s.user, s.pass, s.host)); err != nil {
 			return "", fmt.Errorf("smtp: authentication failed: %w", err)
 		}
 	}
+	// NOTE: net/smtp adds BODY=8BITMIME only when the server offers it. A
+	// server without 8BITMIME still receives 8bit parts, untested here.
 	if err := c.Mail(from.Address); err != nil {
 		return "", s.replyError("MAIL FROM", err, from.Address)
 	}
@@ -249,13 +277,13 @@ func (s *SMTP) Send(ctx context.Context, msg Message) (string, error) {
 	if err := w.Close(); err != nil {
 		return "", s.replyError("end of DATA", err, to.Address)
 	}
-	// The server has taken the message; a failed QUIT changes nothing.
+	// The server has accepted the message, so a failed QUIT changes nothing.
 	c.Quit()
 	return "smtp:" + msg.ID, nil
 }
 
-// replyError describes a failed command. Servers often quote the address
-// in their reply; it is removed because errors are logged and stored.
+// replyError describes a failed command. It removes the address from the
+// server's reply, which often quotes it, because errors are logged and stored.
 func (s *SMTP) replyError(cmd string, err error, addr string) error {
 	var te *textproto.Error
 	if !errors.As(err, &te) {

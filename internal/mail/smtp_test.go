@@ -43,6 +43,7 @@ func testCA(t *testing.T) (*x509.CertPool, tls.Certificate) {
 		t.Fatal(err)
 	}
 	ca, _ := x509.ParseCertificate(caDER)
+
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +58,7 @@ func testCA(t *testing.T) (*x509.CertPool, tls.Certificate) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
 	return pool, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
@@ -75,10 +77,10 @@ type received struct {
 type recorder struct {
 	mu       sync.Mutex
 	mails    []received
-	auths    int // AUTH attempts, counted before the credentials are checked
-	user     string
-	pass     string
-	rejectTo string // RCPT TO this address gets 550
+	auths    int    // Count of AUTH attempts, including failed ones.
+	user     string // Expected user name.
+	pass     string // Expected password.
+	rejectTo string // Address that RCPT TO rejects with 550.
 }
 
 func (r *recorder) NewSession(c *smtp.Conn) (smtp.Session, error) {
@@ -158,8 +160,8 @@ func serve(t *testing.T, be smtp.Backend, tlsConf *tls.Config, implicit bool) st
 		ln, err = tls.Listen("tcp", "127.0.0.1:0", tlsConf)
 	} else {
 		srv.TLSConfig = tlsConf
-		// Without TLS the server offers AUTH anyway, so the test sees
-		// whether the client refuses to use it.
+		// Without TLS the server offers AUTH anyway, so a test can check
+		// that the client does not use it.
 		srv.AllowInsecureAuth = tlsConf == nil
 		ln, err = net.Listen("tcp", "127.0.0.1:0")
 	}
@@ -215,14 +217,23 @@ func checkDelivered(t *testing.T, be *recorder, ref string, err error) {
 	if !bytes.Equal(m.Data, want) {
 		t.Errorf("server received\n%q\nwant\n%q", m.Data, want)
 	}
-	if !bytes.Contains(m.Data, []byte("\r\n"+link+"\r\n")) || !bytes.Contains(m.Data, []byte(`href="`+link+`"`)) {
-		t.Errorf("manage link not intact in both parts")
+	if !bytes.Contains(m.Data, []byte("\r\n"+link+"\r\n")) {
+		t.Errorf("manage link not intact in the text part")
 	}
-	if m.From != "noreply@corkboard.example" || len(m.To) != 1 || m.To[0] != "ann@example.com" {
-		t.Errorf("got MAIL FROM %q, RCPT TO %q", m.From, m.To)
+	if !bytes.Contains(m.Data, []byte(`href="`+link+`"`)) {
+		t.Errorf("manage link not intact in the HTML part")
 	}
-	if m.User != testUser || m.Pass != testPass {
-		t.Errorf("got credentials %q/%q", m.User, m.Pass)
+	if m.From != "noreply@corkboard.example" {
+		t.Errorf("got MAIL FROM %q, want noreply@corkboard.example", m.From)
+	}
+	if len(m.To) != 1 || m.To[0] != "ann@example.com" {
+		t.Errorf("got RCPT TO %q, want [ann@example.com]", m.To)
+	}
+	if m.User != testUser {
+		t.Errorf("got user %q, want %q", m.User, testUser)
+	}
+	if m.Pass != testPass {
+		t.Errorf("got password %q, want %q", m.Pass, testPass)
 	}
 	if !m.TLS {
 		t.Errorf("message was sent without TLS")
@@ -274,7 +285,7 @@ func TestSMTPRefusesAuthWithoutTLS(t *testing.T) {
 	port := serve(t, be, nil, false)
 	s := newSender(t, "smtp://"+testUser+":"+testPass+"@127.0.0.1:"+port, nil)
 	_, err := s.Send(context.Background(), testMessage())
-	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS required") {
 		t.Fatalf("got %v, want an error about missing STARTTLS", err)
 	}
 	if len(be.got()) != 0 {
@@ -298,8 +309,12 @@ func TestSMTPPlainRelay(t *testing.T) {
 	if _, err := s.Send(context.Background(), testMessage()); err != nil {
 		t.Fatal(err)
 	}
-	if got := be.got(); len(got) != 1 || got[0].TLS {
-		t.Errorf("got %d messages (want 1, without TLS)", len(got))
+	got := be.got()
+	if len(got) != 1 {
+		t.Fatalf("server received %d messages, want 1", len(got))
+	}
+	if got[0].TLS {
+		t.Errorf("message was sent over TLS, want plain text")
 	}
 }
 
@@ -329,8 +344,11 @@ func TestSMTPRecipientRejected(t *testing.T) {
 	if !errors.Is(err, mail.ErrRejected) {
 		t.Fatalf("got %v, want ErrRejected", err)
 	}
-	if !strings.Contains(err.Error(), "550") || strings.Contains(err.Error(), "ann@example.com") {
-		t.Errorf("want the reply code without the address, got %v", err)
+	if !strings.Contains(err.Error(), "550") {
+		t.Errorf("got %v, want the reply code 550", err)
+	}
+	if strings.Contains(err.Error(), "ann@example.com") {
+		t.Errorf("error contains the recipient's address: %v", err)
 	}
 	if len(be.got()) != 0 {
 		t.Errorf("server received a message")
@@ -338,8 +356,8 @@ func TestSMTPRecipientRejected(t *testing.T) {
 }
 
 func TestSMTPContextDeadline(t *testing.T) {
-	// A listener that accepts and never greets: Send must give up at the
-	// context's deadline rather than the 10-second timeout.
+	// The listener accepts connections and never sends a greeting, so Send
+	// must stop at the context's deadline, well before its 10-second timeout.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -372,18 +390,24 @@ func TestNewSMTPValidation(t *testing.T) {
 	for _, tc := range []struct{ url, want string }{
 		{"", "scheme"},
 		{"http://u:" + pass + "@host", "scheme"},
-		{"smtp://u:" + pass + "@", "no host"},
-		{"smtp:u:" + pass + "@host", "no host"},
+		{"smtp://u:" + pass + "@", "missing host"},
+		{"smtp:u:" + pass + "@host", "missing host"},
 		{"smtp://u:" + pass + "@host/path", "path"},
 		{"smtp://u:" + pass + "@host:25?tls=none", "tls=none"},
-		{"smtp://u:" + pass + "@host?tls=bogus", "tls must be"},
-		{"smtps://u:" + pass + "@host?tls=none", "tls must be"},
+		{"smtp://u:" + pass + "@host?tls=bogus", "invalid tls"},
+		{"smtps://u:" + pass + "@host?tls=none", "invalid tls"},
 		{"smtp://u:" + pass + "@host?insecure_skip_verify=yes", "insecure_skip_verify"},
-		{"smtp://u:" + pass + "@host?password=" + pass, "unknown parameter"},
-		{"smtp://u:" + pass + "@host:99999999999x", "not a valid URL"},
-		{"smtp://u:" + pass + "%zz@host", "not a valid URL"},
-		{"smtp://:" + pass + "@host", "needs a user name"},
-		{"smtp://u@host", "needs a password"},
+		{"smtp://u:" + pass + "@host?password=" + pass, "unknown query parameter"},
+		{"smtp://u:" + pass + "@host:99999999999x", "invalid URL"},
+		{"smtp://u:" + pass + "%zz@host", "invalid URL"},
+		{"smtp://:" + pass + "@host", "missing user name"},
+		{"smtp://u:1?" + pass + "@host", "unknown query parameter"},
+		{"smtp://u:1#" + pass + "@host", "unexpected fragment"},
+		{"smtp://u:1/" + pass + "@host", "unexpected path"},
+		{"smtp://u:" + pass + "@host?tls=none&x=%zz", "invalid query"},
+		{"smtp://u:" + pass + "@host:0", "invalid port"},
+		{"smtp://u:" + pass + "@host:65536", "invalid port"},
+		{"smtp://u@host", "missing password"},
 	} {
 		_, err := mail.NewSMTP(tc.url)
 		if err == nil {

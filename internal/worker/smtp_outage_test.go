@@ -58,8 +58,8 @@ func (s *countingSession) Data(r io.Reader) error {
 }
 
 // TestSMTPOutage runs the worker against a real SMTP server that is down
-// at first. The relay runs without TLS because TLS plays no part in
-// retrying; the mail package's tests cover it.
+// at first. The relay runs without TLS, which the mail package's tests
+// cover, because TLS plays no part in retrying.
 func TestSMTPOutage(t *testing.T) {
 	ctx := context.Background()
 	f := setup(t)
@@ -68,7 +68,7 @@ func TestSMTPOutage(t *testing.T) {
 		f.addPost(t, id)
 	}
 
-	// Reserve a port and close it, so dialing it is refused.
+	// The port is reserved and closed again, so dialing it is refused.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestSMTPOutage(t *testing.T) {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 
-	// The failures were scheduled for a retry 30 seconds on, not now.
+	// The failures were scheduled for a retry in 30 seconds, not now.
 	f.worker.DeliverMail(ctx)
 	if n := len(be.counts()); n != 0 {
 		t.Fatalf("got %d messages before the backoff ended, want 0", n)
