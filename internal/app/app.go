@@ -87,7 +87,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		PhotoWorkers: cfg.PhotoWorkers,
 		NearbyMiles:  float64(cfg.Nearby),
 	})
-	w := worker.New(store, photoStore, memory, outbox, files, log)
+	var sender mail.Sender = outbox
+	if cfg.SMTPURL != "" {
+		if sender, err = mail.NewSMTP(cfg.SMTPURL); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
+	w := worker.New(store, photoStore, memory, sender, files, log)
 	svc.MailQueued = w.Wake
 	w.Alerts = svc.RunAlerts
 	w.Observe = m.ObserveJob
@@ -177,7 +184,7 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}
 	var outbox *mail.Dir
-	if a.Config.DevOutbox {
+	if a.Config.DevOutbox && a.Config.SMTPURL == "" {
 		outbox = a.Outbox
 	}
 	srv, err := server.New(ctx, server.Config{Service: a.Service, Log: a.Log, Outbox: outbox, PhotoBaseURL: a.Config.PhotoBaseURL,

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/corkboard/corkboard/internal/blobs"
+	cbmail "github.com/corkboard/corkboard/internal/mail"
 	"net"
 	"net/mail"
 	"net/url"
@@ -31,6 +32,10 @@ type Config struct {
 	// MetricsToken, when set, lets a scraper with this bearer token read
 	// /metrics from anywhere; without it only this machine can.
 	MetricsToken string
+
+	// SMTPURL selects delivery through a mail server (smtp:// with
+	// STARTTLS, smtps:// with TLS); empty writes .eml files to Data/outbox.
+	SMTPURL string
 
 	// DatabaseURL selects PostgreSQL (postgres://...); empty keeps the
 	// SQLite file in Data.
@@ -103,6 +108,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	// The URL may hold a password, so it comes from the environment only.
 	c.DatabaseURL = os.Getenv("CORKBOARD_DATABASE_URL")
 	c.MetricsToken = os.Getenv("CORKBOARD_METRICS_TOKEN")
+	c.SMTPURL = os.Getenv("CORKBOARD_SMTP_URL")
 	fs.IntVar(&c.PhotoMaxMP, "photo-max-megapixels", envInt("PHOTO_MAX_MEGAPIXELS", 50), "largest photo accepted, in megapixels, checked before decoding (env CORKBOARD_PHOTO_MAX_MEGAPIXELS)")
 	fs.IntVar(&c.PhotoMaxMB, "photo-max-mb", envInt("PHOTO_MAX_MB", 20), "largest photo file accepted, in MB (env CORKBOARD_PHOTO_MAX_MB)")
 	fs.IntVar(&c.PhotoWorkers, "photo-workers", envInt("PHOTO_WORKERS", 2), "photos decoded at once; a burst beyond waits, then gets 503 (env CORKBOARD_PHOTO_WORKERS)")
@@ -149,6 +155,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Nearby < 1 || c.Nearby > 1000 {
 		return fmt.Errorf("--nearby-miles (CORKBOARD_NEARBY_MILES) must be a whole number from 1 to 1000")
+	}
+	if c.SMTPURL != "" {
+		if _, err := cbmail.NewSMTP(c.SMTPURL); err != nil {
+			return err // the message names CORKBOARD_SMTP_URL and hides the password
+		}
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return fmt.Errorf("CORKBOARD_DATABASE_URL: want a postgres:// URL")

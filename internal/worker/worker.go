@@ -120,7 +120,7 @@ func (w *Worker) deliver(ctx context.Context, m board.OutboxMail) {
 		w.Log.Error("Recording a sent mail failed", "mail_id", m.ID, "error", err)
 		return
 	}
-	w.Log.Info("Mail sent", "mail_id", m.ID, "file", ref)
+	w.Log.Info("Mail sent", "mail_id", m.ID, "ref", ref)
 }
 
 func (w *Worker) observe(job string, err error) {
