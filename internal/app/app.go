@@ -78,7 +78,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 
 	m := metrics.New(store.OutboxDepth)
-	memory := m.Cache(cache.NewMemory(64 << 20))
+	var base board.Cache = cache.NewMemory(64 << 20)
+	if cfg.RedisURL != "" {
+		// Redis down is not a start-up error: the cache then misses and
+		// the site reads the database until Redis answers again.
+		if base, err = cache.NewRedis(ctx, cfg.RedisURL, cache.RedisOptions{Logger: log}); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("CORKBOARD_REDIS_URL: %w", err)
+		}
+	}
+	memory := m.Cache(base)
 	files := new(sync.Mutex)
 	svc := board.NewService(board.ServiceConfig{Files: files,
 		Store: store, Blobs: photoStore, Cache: memory, Places: dir, Categories: taxonomy,

@@ -3,7 +3,9 @@ package app_test
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"os"
 	"net/url"
 	"strings"
 	"testing"
@@ -338,5 +340,43 @@ func TestMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, "does-not-exist") {
 		t.Error("a request path became a label value, want only route patterns")
+	}
+}
+
+// TestRedisDownKeepsAnswering runs the site with its cache pointed at a
+// closed port: pages answer from the database, without errors.
+func TestRedisDownKeepsAnswering(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	s := startServerWith(t, func(c *app.Config) { c.RedisURL = "redis://" + closed + "/0" })
+	s.publishPost(map[string]any{"title": "Lamp", "category": "household", "zip": "02134", "email": "e@example.com"})
+	for range 3 {
+		res := s.get("/boston/household/")
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, "Lamp") {
+			t.Fatalf("got status %d without the post, want 200 with it", res.Status)
+		}
+	}
+}
+
+// TestRedisCacheInvalidates runs the site on a real Redis and checks that
+// an edit shows at once on a cached page.
+func TestRedisCacheInvalidates(t *testing.T) {
+	redisURL := os.Getenv("CORKBOARD_TEST_REDIS_URL")
+	if redisURL == "" {
+		t.Skip("set CORKBOARD_TEST_REDIS_URL, such as redis://127.0.0.1:6379/15, to run the Redis tests")
+	}
+	s := startServerWith(t, func(c *app.Config) { c.RedisURL = redisURL })
+	_, token := s.publishPost(map[string]any{"title": "Lamp " + t.Name(), "category": "household", "zip": "02134", "email": "e@example.com"})
+	s.get("/boston/household/")
+	s.get("/boston/household/") // cached now
+	if res := s.postJSONMethod("PATCH", "/api/v1/manage", map[string]any{"title": "Desk lamp"}, token); res.Status != http.StatusOK {
+		t.Fatalf("edit: got status %d", res.Status)
+	}
+	if page := s.get("/boston/household/").Body; !strings.Contains(page, "Desk lamp") {
+		t.Error("the cached category page still shows the old title after the edit")
 	}
 }

@@ -33,6 +33,10 @@ type Config struct {
 	// /metrics from anywhere; without it only this machine can.
 	MetricsToken string
 
+	// RedisURL selects a shared Redis cache (redis:// or rediss://);
+	// empty keeps the in-process cache.
+	RedisURL string
+
 	// SMTPURL selects delivery through a mail server (smtp:// with
 	// STARTTLS, smtps:// with TLS); empty writes .eml files to Data/outbox.
 	SMTPURL string
@@ -109,6 +113,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	c.DatabaseURL = os.Getenv("CORKBOARD_DATABASE_URL")
 	c.MetricsToken = os.Getenv("CORKBOARD_METRICS_TOKEN")
 	c.SMTPURL = os.Getenv("CORKBOARD_SMTP_URL")
+	c.RedisURL = os.Getenv("CORKBOARD_REDIS_URL")
 	fs.IntVar(&c.PhotoMaxMP, "photo-max-megapixels", envInt("PHOTO_MAX_MEGAPIXELS", 50), "largest photo accepted, in megapixels, checked before decoding (env CORKBOARD_PHOTO_MAX_MEGAPIXELS)")
 	fs.IntVar(&c.PhotoMaxMB, "photo-max-mb", envInt("PHOTO_MAX_MB", 20), "largest photo file accepted, in MB (env CORKBOARD_PHOTO_MAX_MB)")
 	fs.IntVar(&c.PhotoWorkers, "photo-workers", envInt("PHOTO_WORKERS", 2), "photos decoded at once; a burst beyond waits, then gets 503 (env CORKBOARD_PHOTO_WORKERS)")

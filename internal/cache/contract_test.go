@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -116,6 +117,21 @@ func testCacheContract(t *testing.T, newCache func(t *testing.T) board.Cache) {
 		}
 		if got, ok := loader.Cache.Get(t.Context(), "cold"); !ok || string(got) != "loaded" {
 			t.Errorf("cache holds %q, %v after the load, want \"loaded\", true", got, ok)
+		}
+	})
+
+	t.Run("GetOrLoad returns when caller cancels", func(t *testing.T) {
+		loader := &Loader{Cache: newCache(t)}
+		release := make(chan struct{})
+		defer close(release)
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		_, err := loader.GetOrLoad(ctx, "slow", time.Minute, nil, func() ([]byte, error) {
+			<-release
+			return []byte("late"), nil
+		})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("got error %v, want %v", err, context.DeadlineExceeded)
 		}
 	})
 

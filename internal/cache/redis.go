@@ -13,17 +13,19 @@ package cache
 // before a change and arrives after that change's Invalidate. Invalidate
 // therefore leaves a hold-down marker per tag for RedisOptions.HoldDown,
 // and Set drops writes under a held tag. A stale entry can still be cached
-// if the caller read the database more than HoldDown before its Set; it
-// then lives until its ttl ends.
+// if the caller read the database more than HoldDown before its Set, and
+// it then lives until its ttl ends.
 //
 // Every entry key contains a global generation number that the scripts
 // read from Redis. When an Invalidate fails (Redis down, slow or
-// unreachable from this server), the Redis value remembers that, and the
+// unreachable from this server), this server's *Redis records that. Its
 // first call that reaches Redis again increments the generation before
-// anything else, so every entry written before the outage is ignored by
-// all app servers. Between the failed Invalidate and that increment, other
+// anything else, so all app servers ignore every entry written before the
+// outage. Between the failed Invalidate and that increment, other
 // servers that still reach Redis can serve the stale entries, for at most
-// the entries' ttl.
+// the entries' ttl. The record lives in process memory, so if this server
+// exits before Redis comes back, the stale entries also last until their
+// ttl ends.
 //
 // The scripts build key names inside Lua, so they run on a single Redis
 // server (or a primary behind Sentinel) and not on Redis Cluster.
@@ -61,7 +63,7 @@ type RedisOptions struct {
 	// probes it again. Default 5 s.
 	Backoff time.Duration
 
-	// HoldDown is how long Set refuses entries under a tag after that tag
+	// HoldDown is how long Set rejects entries under a tag after that tag
 	// is invalidated, so that data read before a change is not cached
 	// after it. Default 2 s.
 	HoldDown time.Duration
@@ -71,8 +73,8 @@ type RedisOptions struct {
 
 	// Logger receives errors and recovery messages. Default slog.Default().
 	Logger *slog.Logger
-	// LogInterval is the minimum time between two error logs; errors in
-	// between are counted and the count goes into the next log.
+	// LogInterval is the minimum time between two error or warning logs.
+	// The next log reports how many messages were dropped in between.
 	// Default 1 minute.
 	LogInterval time.Duration
 }
@@ -124,7 +126,7 @@ type Redis struct {
 	missedInvalidate bool      // the generation must be bumped before the next call
 	lastLog          time.Time
 	droppedLogs      int  // messages not logged since lastLog
-	errorLogged      bool // an error was logged since Redis last answered
+	errorLogged      bool // an error was logged since the last successful call
 	now              func() time.Time
 }
 
@@ -134,7 +136,7 @@ var _ board.Cache = (*Redis)(nil)
 var errBreakerOpen = errors.New("redis cache: circuit breaker open")
 
 // NewRedis connects to the redis:// or rediss:// URL. It returns an error
-// only for an invalid URL. If Redis does not answer a PING, it logs that
+// only for an invalid URL. If Redis does not reply to PING, it logs that
 // and returns a cache that degrades until Redis comes up.
 func NewRedis(ctx context.Context, rawURL string, opts RedisOptions) (*Redis, error) {
 	opts.setDefaults()
@@ -147,7 +149,7 @@ func NewRedis(ctx context.Context, rawURL string, opts RedisOptions) (*Redis, er
 	parsed.WriteTimeout = opts.WriteTimeout
 	// A wait for a free connection must not outlast a network step.
 	parsed.PoolTimeout = opts.ReadTimeout
-	// Retries would multiply the time a failing call takes; the breaker
+	// Retries would multiply the time a failing call takes, so the breaker
 	// handles repeated failures instead.
 	parsed.MaxRetries = -1
 	// go-redis v9.23 otherwise dials 5 times, 100 ms apart, before a
@@ -171,7 +173,7 @@ func (r *Redis) Close() error {
 }
 
 // Lua scripts. KEYS are not declared because the entry key depends on the
-// generation read inside the script; see the note on Redis Cluster above.
+// generation read inside the script, which rules out Redis Cluster.
 var (
 	// ARGV: prefix, key.
 	getScript = redis.NewScript(`
@@ -180,6 +182,9 @@ return redis.call('GET', ARGV[1] .. 'e:' .. gen .. ':' .. ARGV[2])
 `)
 
 	// ARGV: prefix, key, value, ttl in ms, tags...
+	// A tag set lives as long as its longest-lived entry and keeps the
+	// names of expired entries until then, which is cheap because the
+	// service caches a bounded set of keys (first pages and counts).
 	// Returns 1 when stored, 0 when a hold-down refused it.
 	setScript = redis.NewScript(`
 local p = ARGV[1]
@@ -334,8 +339,8 @@ func (r *Redis) allow() bool {
 // finish records the outcome of a call for the breaker and the log.
 func (r *Redis) finish(ctx context.Context, err error) {
 	if err != nil && ctx.Err() != nil {
-		// The caller gave up; that says nothing about Redis. A probe
-		// ends here too, so the next call can probe again.
+		// The caller gave up, which is no sign of a Redis failure. A
+		// probe ends here too, so the next call can probe again.
 		r.mu.Lock()
 		r.probing = false
 		r.mu.Unlock()
@@ -358,8 +363,8 @@ func (r *Redis) failed(err error) {
 	failures := r.failures
 	r.mu.Unlock()
 
-	if r.logLimited(slog.LevelError, "redis cache: call failed; serving without the cache",
-		"err", err, "consecutive_failures", failures) {
+	if r.logLimited(slog.LevelError, "redis cache: call failed, so requests go to the database; check that Redis is running and reachable",
+		"addr", r.client.Options().Addr, "err", err, "consecutive_failures", failures) {
 		r.mu.Lock()
 		r.errorLogged = true
 		r.mu.Unlock()
@@ -376,7 +381,7 @@ func (r *Redis) succeeded() {
 	r.errorLogged = false
 	r.mu.Unlock()
 	if recovered {
-		r.opts.Logger.Info("redis cache: Redis is reachable again")
+		r.opts.Logger.Info("redis cache: Redis is reachable again", "addr", r.client.Options().Addr)
 	}
 }
 
