@@ -53,11 +53,14 @@ func (s *Service) ListPosts(ctx context.Context, region, category, cursor string
 		}
 	}
 
-	// One extra row shows whether a next page exists.
-	posts, err := s.Store.ListPosts(ctx, ListQuery{Region: region, Category: category, After: after, Limit: limit + 1, Now: now})
+	// One extra row shows whether a next page exists. Concurrent misses
+	// of the same first page share one query.
+	q := ListQuery{Region: region, Category: category, After: after, Limit: limit + 1, Now: now}
+	result, err, _ := s.flight.Do(key+":"+cursor, func() (any, error) { return s.Store.ListPosts(ctx, q) })
 	if err != nil {
 		return Page{}, internal("list posts", err)
 	}
+	posts := result.([]Post)
 	page = Page{Posts: posts}
 	if len(posts) > limit {
 		page.Posts = posts[:limit]
@@ -96,10 +99,18 @@ func (s *Service) RegionCounts(ctx context.Context, region string) (map[string]i
 	if data, ok := s.Cache.Get(ctx, key); ok && json.Unmarshal(data, &cached) == nil && now.Before(cached.ValidUntil) {
 		return cached.Counts, nil
 	}
-	counts, nextExpiry, err := s.Store.CountPosts(ctx, region, now)
+	type countResult struct {
+		counts map[string]int
+		next   time.Time
+	}
+	result, err, _ := s.flight.Do(key, func() (any, error) {
+		counts, next, err := s.Store.CountPosts(ctx, region, now)
+		return countResult{counts, next}, err
+	})
 	if err != nil {
 		return nil, internal("count posts", err)
 	}
+	counts, nextExpiry := result.(countResult).counts, result.(countResult).next
 	cached.Counts, cached.ValidUntil = counts, now.Add(time.Minute)
 	if !nextExpiry.IsZero() && nextExpiry.Before(cached.ValidUntil) {
 		cached.ValidUntil = nextExpiry

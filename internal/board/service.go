@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/corkboard/corkboard/internal/categories"
 	"github.com/corkboard/corkboard/internal/mail"
 	"github.com/corkboard/corkboard/internal/photos"
@@ -51,6 +53,7 @@ type Service struct {
 	Files *sync.Mutex
 
 	photoSlots chan struct{}
+	flight     singleflight.Group // one query for concurrent cache misses
 }
 
 // ServiceConfig lists what NewService needs.
