@@ -380,3 +380,18 @@ func TestRedisCacheInvalidates(t *testing.T) {
 		t.Error("the cached category page still shows the old title after the edit")
 	}
 }
+
+func TestChangesMarkTheClientFresh(t *testing.T) {
+	s := startServer(t)
+	res := s.postJSON("/api/v1/posts", map[string]any{"title": "Lamp", "category": "household", "zip": "02134", "email": "e@example.com"}, nil)
+	if !strings.Contains(res.Header.Get("Set-Cookie"), "cb_fresh=") {
+		t.Errorf("a change sets no read-your-writes cookie: %q", res.Header.Get("Set-Cookie"))
+	}
+	if got := s.get("/boston/").Header.Get("Set-Cookie"); got != "" {
+		t.Errorf("a GET sets a cookie %q, want none", got)
+	}
+	bad := s.postJSON("/api/v1/posts", map[string]any{"title": ""}, nil)
+	if strings.Contains(bad.Header.Get("Set-Cookie"), "cb_fresh=") {
+		t.Error("a rejected change sets the cookie, want none")
+	}
+}

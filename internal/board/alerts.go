@@ -138,6 +138,9 @@ func (s *Service) Unsubscribe(ctx context.Context, id, sig string) error {
 // sent. It is safe to run on several servers at once: each alert is
 // leased to one run at a time.
 func (s *Service) RunAlerts(ctx context.Context) (int, error) {
+	// A digest records the time it searched up to, so its search must see
+	// every post committed before then: the primary, never a replica.
+	ctx = WithPrimary(ctx)
 	sent := 0
 	for ctx.Err() == nil {
 		now := s.now()

@@ -60,6 +60,9 @@ func (w *Worker) Wake() {
 // sweeps expired posts and unused photos every few minutes, until ctx
 // ends.
 func (w *Worker) Run(ctx context.Context) {
+	// Jobs act on changes just made, so they read from the primary
+	// database, never from a replica that may lag behind.
+	ctx = board.WithPrimary(ctx)
 	mailTick := time.NewTicker(5 * time.Second)
 	defer mailTick.Stop()
 	sweepTick := time.NewTicker(5 * time.Minute)
