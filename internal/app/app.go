@@ -78,6 +78,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 
 	m := metrics.New(store.OutboxDepth)
+	if pg, ok := store.(*postgres.Store); ok && len(cfg.ReplicaURLs) > 0 {
+		m.WatchReplicas(func() []metrics.Replica {
+			var out []metrics.Replica
+			for _, r := range pg.ReplicaStatus() {
+				out = append(out, metrics.Replica{Name: r.URL, Healthy: r.Healthy, Lag: r.Lag})
+			}
+			return out
+		})
+	}
 	var base board.Cache = cache.NewMemory(64 << 20)
 	if cfg.RedisURL != "" {
 		// Redis down is not a start-up error: the cache then misses and
@@ -122,7 +131,8 @@ type Store interface {
 // SQLite file in the data folder otherwise.
 func openStore(ctx context.Context, cfg Config) (Store, error) {
 	if cfg.DatabaseURL != "" {
-		store, err := postgres.Open(ctx, cfg.DatabaseURL)
+		store, err := postgres.OpenWithReplicas(ctx, cfg.DatabaseURL, cfg.ReplicaURLs,
+			postgres.ReplicaOptions{MaxLag: cfg.ReplicaMaxLag, CheckEvery: time.Second})
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL (CORKBOARD_DATABASE_URL): %w", err)
 		}

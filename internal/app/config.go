@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is every setting, read from flags with CORKBOARD_* environment
@@ -40,6 +41,11 @@ type Config struct {
 	// SMTPURL selects delivery through a mail server (smtp:// with
 	// STARTTLS, smtps:// with TLS); empty writes .eml files to Data/outbox.
 	SMTPURL string
+
+	// ReplicaURLs are PostgreSQL streaming replicas for page and API
+	// reads; ReplicaMaxLag takes a replica out of rotation.
+	ReplicaURLs   []string
+	ReplicaMaxLag time.Duration
 
 	// DatabaseURL selects PostgreSQL (postgres://...); empty keeps the
 	// SQLite file in Data.
@@ -79,6 +85,19 @@ func envInt(name string, fallback int) int {
 	return n
 }
 
+// envDuration reads a CORKBOARD_ variable such as 5s, or fallback.
+func envDuration(name string, fallback time.Duration) time.Duration {
+	v, ok := os.LookupEnv("CORKBOARD_" + name)
+	if !ok {
+		return fallback
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return -1
+	}
+	return d
+}
+
 // envBool reports whether a CORKBOARD_ variable is set to a true value.
 func envBool(name string) bool {
 	v, _ := strconv.ParseBool(os.Getenv("CORKBOARD_" + name))
@@ -111,6 +130,12 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.DevOutbox, "dev-outbox", envBool("DEV_OUTBOX"), "show the outbox folder's emails at /dev/outbox to browsers on this machine; for development only (env CORKBOARD_DEV_OUTBOX)")
 	// The URL may hold a password, so it comes from the environment only.
 	c.DatabaseURL = os.Getenv("CORKBOARD_DATABASE_URL")
+	for _, u := range strings.Split(os.Getenv("CORKBOARD_DATABASE_REPLICA_URLS"), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.ReplicaURLs = append(c.ReplicaURLs, u)
+		}
+	}
+	fs.DurationVar(&c.ReplicaMaxLag, "replica-max-lag", envDuration("REPLICA_MAX_LAG", 5*time.Second), "a read replica further behind than this is not used (env CORKBOARD_REPLICA_MAX_LAG)")
 	c.MetricsToken = os.Getenv("CORKBOARD_METRICS_TOKEN")
 	c.SMTPURL = os.Getenv("CORKBOARD_SMTP_URL")
 	c.RedisURL = os.Getenv("CORKBOARD_REDIS_URL")
@@ -160,6 +185,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Nearby < 1 || c.Nearby > 1000 {
 		return fmt.Errorf("--nearby-miles (CORKBOARD_NEARBY_MILES) must be a whole number from 1 to 1000")
+	}
+	if len(c.ReplicaURLs) > 0 && c.DatabaseURL == "" {
+		return fmt.Errorf("CORKBOARD_DATABASE_REPLICA_URLS needs CORKBOARD_DATABASE_URL: replicas serve PostgreSQL")
+	}
+	// The read-your-writes window must outlast the lag a replica in
+	// rotation may have, plus the time until its health check notices.
+	if c.ReplicaMaxLag <= 0 || c.ReplicaMaxLag > 8*time.Second {
+		return fmt.Errorf("--replica-max-lag (CORKBOARD_REPLICA_MAX_LAG) must be between 1s and 8s, below the 10 s read-your-writes window")
 	}
 	if c.SMTPURL != "" {
 		if _, err := cbmail.NewSMTP(c.SMTPURL); err != nil {

@@ -68,7 +68,7 @@ func startServerWith(t testing.TB, adjust func(*app.Config)) *testServer {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := app.Config{Addr: "127.0.0.1:0", Data: data, LogFormat: "text", PostBurst: 1000, PostRate: 60, Nearby: 100,
+	cfg := app.Config{Addr: "127.0.0.1:0", Data: data, LogFormat: "text", PostBurst: 1000, PostRate: 60, Nearby: 100, ReplicaMaxLag: 5 * time.Second,
 		PhotoMaxMP: 50, PhotoMaxMB: 20, PhotoWorkers: 2}
 	if os.Getenv("CORKBOARD_TEST_APP_STORE") == "postgres" {
 		cfg.DatabaseURL = postgresSchema(t)

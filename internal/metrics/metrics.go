@@ -104,3 +104,38 @@ func (c countingCache) Get(ctx context.Context, key string) ([]byte, bool) {
 	}
 	return v, ok
 }
+
+// Replica is the health of one read replica at a moment.
+type Replica struct {
+	Name    string // the replica's URL without its password
+	Healthy bool
+	Lag     time.Duration
+}
+
+// WatchReplicas reports the health and lag of read replicas at scrape time.
+func (m *Metrics) WatchReplicas(status func() []Replica) {
+	m.registry.MustRegister(replicaCollector{status: status})
+}
+
+var (
+	replicaHealthy = prometheus.NewDesc("corkboard_replica_healthy", "1 while a read replica is in rotation, 0 while it is out.", []string{"replica"}, nil)
+	replicaLag     = prometheus.NewDesc("corkboard_replica_lag_seconds", "How far a read replica is behind the primary.", []string{"replica"}, nil)
+)
+
+type replicaCollector struct{ status func() []Replica }
+
+func (c replicaCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- replicaHealthy
+	ch <- replicaLag
+}
+
+func (c replicaCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, r := range c.status() {
+		healthy := 0.0
+		if r.Healthy {
+			healthy = 1
+		}
+		ch <- prometheus.MustNewConstMetric(replicaHealthy, prometheus.GaugeValue, healthy, r.Name)
+		ch <- prometheus.MustNewConstMetric(replicaLag, prometheus.GaugeValue, r.Lag.Seconds(), r.Name)
+	}
+}

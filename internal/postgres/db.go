@@ -30,7 +30,8 @@ const migrationLock = 0x636f726b // "cork"
 
 // Store implements board.Store on PostgreSQL.
 type Store struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool // the primary
+	replicas *replicaSet   // nil without replicas; see OpenWithReplicas
 }
 
 var _ board.Store = (*Store)(nil)
@@ -60,8 +61,11 @@ func OpenConfig(ctx context.Context, config *pgxpool.Config) (*Store, error) {
 	return s, nil
 }
 
-// Close closes every connection of the pool.
+// Close stops the replica health checks and closes every connection.
 func (s *Store) Close() error {
+	if s.replicas != nil {
+		s.replicas.close()
+	}
 	s.pool.Close()
 	return nil
 }

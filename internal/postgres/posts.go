@@ -141,30 +141,33 @@ func (s *Store) IdempotentRequest(ctx context.Context, key string) (board.Idempo
 
 // Post returns a post with its images, whatever its status.
 func (s *Store) Post(ctx context.Context, id string) (*board.Post, error) {
-	return s.postWhere(ctx, `id = $1`, id)
+	return s.postWhere(ctx, s.reader(ctx), `id = $1`, id)
 }
 
-// PostByToken returns the post a token hash belongs to.
+// PostByToken returns the post a token hash belongs to. It reads the
+// primary: the manage page must show the owner's edit it follows.
 func (s *Store) PostByToken(ctx context.Context, tokenHash []byte) (*board.Post, error) {
-	return s.postWhere(ctx, `id = (SELECT post_id FROM post_tokens WHERE hash = $1)`, tokenHash)
+	return s.postWhere(ctx, s.pool, `id = (SELECT post_id FROM post_tokens WHERE hash = $1)`, tokenHash)
 }
 
-func (s *Store) postWhere(ctx context.Context, where string, args ...any) (*board.Post, error) {
-	p, err := scanPost(s.pool.QueryRow(ctx, `SELECT `+postColumns+` FROM posts WHERE `+where, args...))
+func (s *Store) postWhere(ctx context.Context, db querier, where string, args ...any) (*board.Post, error) {
+	p, err := scanPost(db.QueryRow(ctx, `SELECT `+postColumns+` FROM posts WHERE `+where, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, board.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("select post: %w", err)
 	}
-	if err := s.loadImages(ctx, []*board.Post{p}); err != nil {
+	if err := loadImages(ctx, db, []*board.Post{p}); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// loadImages fills in the images of posts with one query.
-func (s *Store) loadImages(ctx context.Context, posts []*board.Post) error {
+// loadImages fills in the images of posts with one query. It takes the
+// pool that read the posts: the images were committed with them, so that
+// replica has them, where another one may not yet.
+func loadImages(ctx context.Context, db querier, posts []*board.Post) error {
 	if len(posts) == 0 {
 		return nil
 	}
@@ -174,7 +177,7 @@ func (s *Store) loadImages(ctx context.Context, posts []*board.Post) error {
 		byID[p.ID] = p
 		ids[i] = p.ID
 	}
-	rows, err := s.pool.Query(ctx, `SELECT post_id, `+imageColumns+` FROM post_images
+	rows, err := db.Query(ctx, `SELECT post_id, `+imageColumns+` FROM post_images
 		WHERE post_id = ANY($1) ORDER BY post_id, position`, ids)
 	if err != nil {
 		return fmt.Errorf("select images: %w", err)
@@ -258,7 +261,8 @@ func (s *Store) ListPosts(ctx context.Context, q board.ListQuery) ([]board.Post,
 	if q.After != nil {
 		w.where(`(bumped_at, id) < (` + w.arg(ts(q.After.BumpedAt)) + `, ` + w.arg(q.After.ID) + `)`)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+postColumns+` FROM posts WHERE `+w.sql()+
+	db := s.reader(ctx)
+	rows, err := db.Query(ctx, `SELECT `+postColumns+` FROM posts WHERE `+w.sql()+
 		` ORDER BY bumped_at DESC, id DESC LIMIT `+w.arg(q.Limit), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list posts: %w", err)
@@ -267,7 +271,7 @@ func (s *Store) ListPosts(ctx context.Context, q board.ListQuery) ([]board.Post,
 	if err != nil {
 		return nil, fmt.Errorf("list posts: %w", err)
 	}
-	if err := s.loadImages(ctx, posts); err != nil {
+	if err := loadImages(ctx, db, posts); err != nil {
 		return nil, err
 	}
 	return values(posts), nil
@@ -275,7 +279,7 @@ func (s *Store) ListPosts(ctx context.Context, q board.ListQuery) ([]board.Post,
 
 // CountPosts counts live posts per category in a region.
 func (s *Store) CountPosts(ctx context.Context, region string, now time.Time) (map[string]int, time.Time, error) {
-	rows, err := s.pool.Query(ctx, `SELECT category, count(*), min(expires_at) FROM posts
+	rows, err := s.reader(ctx).Query(ctx, `SELECT category, count(*), min(expires_at) FROM posts
 		WHERE status = 'active' AND region = $1 AND expires_at > $2 GROUP BY category`, region, ts(now))
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("count posts: %w", err)
@@ -341,7 +345,7 @@ func (s *Store) ImageLive(ctx context.Context, key string, now time.Time) (bool,
 // ImagePublic reports whether key is a file of a live post.
 func (s *Store) ImagePublic(ctx context.Context, key string, now time.Time) (bool, error) {
 	var ok bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM post_files f JOIN posts p ON p.id = f.post_id
+	err := s.reader(ctx).QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM post_files f JOIN posts p ON p.id = f.post_id
 		WHERE f.key = $1 AND p.status = 'active' AND p.expires_at > $2)`, key, ts(now)).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("check image: %w", err)
@@ -425,7 +429,7 @@ func (s *Store) Secret(ctx context.Context, name string, generate func() []byte)
 
 // SitemapBuckets counts live posts by the first two characters of their ID.
 func (s *Store) SitemapBuckets(ctx context.Context, now time.Time) (map[string]int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT substr(id, 1, 2), count(*) FROM posts
+	rows, err := s.reader(ctx).Query(ctx, `SELECT substr(id, 1, 2), count(*) FROM posts
 		WHERE status = 'active' AND expires_at > $1 GROUP BY 1`, ts(now))
 	if err != nil {
 		return nil, fmt.Errorf("count sitemap buckets: %w", err)
@@ -447,7 +451,7 @@ func (s *Store) SitemapBuckets(ctx context.Context, now time.Time) (map[string]i
 // on id uses the primary key: IDs sort bytewise (COLLATE "C") and every
 // character of the ID alphabet sorts below "~".
 func (s *Store) SitemapPosts(ctx context.Context, prefix string, now time.Time, limit int) ([]board.Post, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+postColumns+` FROM posts
+	rows, err := s.reader(ctx).Query(ctx, `SELECT `+postColumns+` FROM posts
 		WHERE id >= $1 AND id < $2 AND status = 'active' AND expires_at > $3 ORDER BY id LIMIT $4`,
 		prefix, prefix+"~", ts(now), limit)
 	if err != nil {

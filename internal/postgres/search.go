@@ -103,7 +103,8 @@ func (s *Store) SearchPosts(ctx context.Context, q board.SearchQuery) ([]board.H
 
 	sql := `SELECT ` + prefixed(postColumns, "p.") + `, ` + distance + ` AS distance, ` + sortValue + ` AS sort_value
 		FROM posts p WHERE ` + w.sql() + ` ORDER BY ` + order + ` LIMIT ` + w.arg(q.Limit)
-	rows, err := s.pool.Query(ctx, sql, w.args...)
+	db := s.reader(ctx)
+	rows, err := db.Query(ctx, sql, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("search posts: %w", err)
 	}
@@ -128,7 +129,7 @@ func (s *Store) SearchPosts(ctx context.Context, q board.SearchQuery) ([]board.H
 	for i := range hits {
 		posts[i] = &hits[i].Post
 	}
-	if err := s.loadImages(ctx, posts); err != nil {
+	if err := loadImages(ctx, db, posts); err != nil {
 		return nil, err
 	}
 	return hits, nil
