@@ -42,7 +42,7 @@ start_cluster() { # dir port
 start_replica() { # dir port [delay]
 	if [ ! -f "$1/standby.signal" ]; then
 		rm -rf "$1"
-		as_postgres "$BIN/pg_basebackup" -R -X stream -D "$1" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres
+		as_postgres "$BIN/pg_basebackup" -R -X stream --checkpoint=fast -D "$1" -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres
 		if [ -n "${3:-}" ]; then
 			echo "recovery_min_apply_delay = '$3'" | as_postgres tee -a "$1/postgresql.auto.conf" >/dev/null
 		fi

@@ -132,7 +132,7 @@ type Store interface {
 func openStore(ctx context.Context, cfg Config) (Store, error) {
 	if cfg.DatabaseURL != "" {
 		store, err := postgres.OpenWithReplicas(ctx, cfg.DatabaseURL, cfg.ReplicaURLs,
-			postgres.ReplicaOptions{MaxLag: cfg.ReplicaMaxLag, CheckEvery: time.Second})
+			postgres.ReplicaOptions{MaxLag: cfg.ReplicaMaxLag, CheckEvery: time.Second, SkipMigrations: cfg.NoMigrate})
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL (CORKBOARD_DATABASE_URL): %w", err)
 		}

@@ -58,6 +58,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		// Opening a store applies its pending migrations, under an
 		// advisory lock on PostgreSQL.
+		cfg.NoMigrate = false
 		a, err := New(ctx, cfg, newLogger(cfg, stderr))
 		if err != nil {
 			return err

@@ -47,6 +47,10 @@ type Config struct {
 	ReplicaURLs   []string
 	ReplicaMaxLag time.Duration
 
+	// NoMigrate starts without applying migrations (PostgreSQL), when a
+	// deployment runs "corkboard migrate" first.
+	NoMigrate bool
+
 	// DatabaseURL selects PostgreSQL (postgres://...); empty keeps the
 	// SQLite file in Data.
 	DatabaseURL string
@@ -135,6 +139,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 			c.ReplicaURLs = append(c.ReplicaURLs, u)
 		}
 	}
+	fs.BoolVar(&c.NoMigrate, "no-migrate", envBool("NO_MIGRATE"), "do not apply PostgreSQL migrations at start; run corkboard migrate instead (env CORKBOARD_NO_MIGRATE)")
 	fs.DurationVar(&c.ReplicaMaxLag, "replica-max-lag", envDuration("REPLICA_MAX_LAG", 5*time.Second), "a read replica further behind than this is not used (env CORKBOARD_REPLICA_MAX_LAG)")
 	c.MetricsToken = os.Getenv("CORKBOARD_METRICS_TOKEN")
 	c.SMTPURL = os.Getenv("CORKBOARD_SMTP_URL")

@@ -49,11 +49,22 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // OpenConfig is Open with a pool configuration, for settings a URL cannot
 // hold, such as a search_path per test.
 func OpenConfig(ctx context.Context, config *pgxpool.Config) (*Store, error) {
+	return openPool(ctx, config, true)
+}
+
+func openPool(ctx context.Context, config *pgxpool.Config, migrate bool) (*Store, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, config)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	s := &Store{pool: pool}
+	if !migrate {
+		if err := pool.Ping(ctx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		return s, nil
+	}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -22,6 +22,10 @@ import (
 
 // ReplicaOptions tunes how read replicas are admitted to rotation.
 type ReplicaOptions struct {
+	// SkipMigrations opens the database as it is, for servers started
+	// after "corkboard migrate" ran.
+	SkipMigrations bool
+
 	// MaxLag is how far behind the primary a replica may be and still
 	// serve reads; 10s when zero.
 	MaxLag time.Duration
@@ -67,7 +71,7 @@ func OpenWithReplicas(ctx context.Context, primaryURL string, replicaURLs []stri
 // OpenReplicasConfig is OpenWithReplicas with pool configurations, like
 // OpenConfig. A replica's search_path must name the primary's schema.
 func OpenReplicasConfig(ctx context.Context, primary *pgxpool.Config, replicas []*pgxpool.Config, opts ReplicaOptions) (*Store, error) {
-	s, err := OpenConfig(ctx, primary)
+	s, err := openPool(ctx, primary, !opts.SkipMigrations)
 	if err != nil {
 		return nil, err
 	}
