@@ -395,3 +395,25 @@ func TestChangesMarkTheClientFresh(t *testing.T) {
 		t.Error("a rejected change sets the cookie, want none")
 	}
 }
+
+// TestEditsShowAtOnce warms every cached view of a post, edits it, and
+// checks that none of them shows the old title.
+func TestEditsShowAtOnce(t *testing.T) {
+	s := startServer(t)
+	id, token := s.publishPost(map[string]any{"title": "Old lamp", "category": "household", "zip": "02134", "email": "e@example.com"})
+	views := []string{"/api/v1/posts/" + id, "/api/v1/posts?region=boston", "/api/v1/posts?region=boston&q=lamp", "/boston/household/", "/boston/?q=lamp"}
+	for _, v := range views {
+		s.get(v)
+		if body := s.get(v).Body; !strings.Contains(body, "Old lamp") {
+			t.Fatalf("%s does not show the post before the edit", v)
+		}
+	}
+	if res := s.postJSONMethod("PATCH", "/api/v1/manage", map[string]any{"title": "New lamp"}, token); res.Status != http.StatusOK {
+		t.Fatalf("edit: got status %d", res.Status)
+	}
+	for _, v := range views {
+		if body := s.get(v).Body; strings.Contains(body, "Old lamp") || !strings.Contains(body, "New lamp") {
+			t.Errorf("%s still shows the old title after the edit", v)
+		}
+	}
+}

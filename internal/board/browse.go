@@ -56,7 +56,11 @@ func (s *Service) ListPosts(ctx context.Context, region, category, cursor string
 	// One extra row shows whether a next page exists. Concurrent misses
 	// of the same first page share one query.
 	q := ListQuery{Region: region, Category: category, After: after, Limit: limit + 1, Now: now}
-	result, err, _ := s.flight.Do(key+":"+cursor, func() (any, error) { return s.Store.ListPosts(ctx, q) })
+	fill := ctx
+	if cursor == "" {
+		fill = WithPrimary(ctx) // the result goes into the cache
+	}
+	result, err, _ := s.flight.Do(key+":"+cursor, func() (any, error) { return s.Store.ListPosts(fill, q) })
 	if err != nil {
 		return Page{}, internal("list posts", err)
 	}
@@ -104,7 +108,7 @@ func (s *Service) RegionCounts(ctx context.Context, region string) (map[string]i
 		next   time.Time
 	}
 	result, err, _ := s.flight.Do(key, func() (any, error) {
-		counts, next, err := s.Store.CountPosts(ctx, region, now)
+		counts, next, err := s.Store.CountPosts(WithPrimary(ctx), region, now)
 		return countResult{counts, next}, err
 	})
 	if err != nil {
@@ -121,25 +125,61 @@ func (s *Service) RegionCounts(ctx context.Context, region string) (map[string]i
 	return counts, nil
 }
 
-// PublicPost returns a post as shown to everyone. Errors: NotFound for an
+// PublicPost returns a post as shown to everyone, from the cache when it
+// is there; the cached copy has no email address. Errors: NotFound for an
 // unknown or pending post, Gone for a deleted or expired one.
 func (s *Service) PublicPost(ctx context.Context, id string) (*Post, error) {
 	if !ValidPostID(id) {
 		return nil, ErrNotFound
 	}
-	p, err := s.Store.Post(ctx, id)
+	now := s.now()
+	key := "post:" + id
+	var p *Post
+	if data, ok := s.Cache.Get(ctx, key); ok && json.Unmarshal(data, &p) == nil && p != nil {
+		return p, publicStatus(p, now)
+	}
+
+	// A miss reads the primary, so a lagging replica never fills the
+	// cache with an old version.
+	p, err := s.Store.Post(WithPrimary(ctx), id)
 	if err != nil {
 		return nil, internal("load post", err)
 	}
-	switch p.StatusAt(s.now()) {
-	case Pending:
-		return nil, ErrNotFound
-	case Deleted:
-		return nil, Errorf(Gone, "This post was deleted by its author.")
-	case Expired:
-		return nil, Errorf(Gone, "This post has expired.")
+	if err := publicStatus(p, now); err != nil {
+		return nil, err
 	}
-	return p, nil
+	public := *p
+	public.Email = ""
+	if data, err := json.Marshal(public); err == nil {
+		s.Cache.Set(ctx, key, data, time.Minute, key, "region:"+p.Region)
+	}
+	return &public, nil
+}
+
+// livePost loads a post from the store, without the cache, with its email
+// address. Errors as PublicPost.
+func (s *Service) livePost(ctx context.Context, id string) (*Post, error) {
+	if !ValidPostID(id) {
+		return nil, ErrNotFound
+	}
+	p, err := s.Store.Post(WithPrimary(ctx), id)
+	if err != nil {
+		return nil, internal("load post", err)
+	}
+	return p, publicStatus(p, s.now())
+}
+
+// publicStatus returns the error for a post the public may not see at now.
+func publicStatus(p *Post, now time.Time) error {
+	switch p.StatusAt(now) {
+	case Pending:
+		return ErrNotFound
+	case Deleted:
+		return Errorf(Gone, "This post was deleted by its author.")
+	case Expired:
+		return Errorf(Gone, "This post has expired.")
+	}
+	return nil
 }
 
 // PhotoServable reports whether a stored photo may be served to everyone:

@@ -15,7 +15,7 @@ const MaxReply = 5_000
 // for a post that is not live, Invalid with Fields for the email and
 // message.
 func (s *Service) Reply(ctx context.Context, postID, from, message string) error {
-	p, err := s.PublicPost(ctx, postID)
+	p, err := s.livePost(ctx, postID)
 	if err != nil {
 		return err
 	}

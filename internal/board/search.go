@@ -107,17 +107,57 @@ func (s *Service) Search(ctx context.Context, q Search) (SearchPage, error) {
 		return SearchPage{}, nil
 	}
 
+	// First pages are cached, filled from the primary; later pages read
+	// a replica directly.
+	key := ""
+	if q.Cursor == "" {
+		key = fmt.Sprintf("search:%d:%s", q.Limit, SearchQueryString(q))
+		var cached []Hit
+		if data, ok := s.Cache.Get(ctx, key); ok && json.Unmarshal(data, &cached) == nil && !anyHitExpired(cached, sq.Now) {
+			return s.searchPage(cached, sq, q.Limit), nil
+		}
+		ctx = WithPrimary(ctx)
+	}
 	hits, err := s.Store.SearchPosts(ctx, sq)
 	if err != nil {
 		return SearchPage{}, internal("search posts", err)
 	}
+	for i := range hits {
+		hits[i].Email = "" // results never show it, and caches should not hold it
+	}
+	if key != "" {
+		if data, err := json.Marshal(hits); err == nil {
+			tags := []string{"all"}
+			for _, r := range sq.Regions {
+				tags = append(tags, "region:"+r)
+			}
+			if len(sq.Regions) > 0 {
+				tags = tags[1:]
+			}
+			s.Cache.Set(ctx, key, data, time.Minute, tags...)
+		}
+	}
+	return s.searchPage(hits, sq, q.Limit), nil
+}
+
+// searchPage cuts the extra row off and makes the next page's cursor.
+func (s *Service) searchPage(hits []Hit, sq SearchQuery, limit int) SearchPage {
 	page := SearchPage{Hits: hits}
-	if len(hits) > q.Limit {
-		page.Hits = hits[:q.Limit]
-		last := page.Hits[q.Limit-1]
+	if len(hits) > limit {
+		page.Hits = hits[:limit]
+		last := page.Hits[limit-1]
 		page.Next = encodeSearchCursor(SearchCursor{Sort: sq.Sort, Value: last.SortValue, Null: last.SortNull, ID: last.ID})
 	}
-	return page, nil
+	return page
+}
+
+func anyHitExpired(hits []Hit, now time.Time) bool {
+	for i := range hits {
+		if hits[i].StatusAt(now) != Active {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Service) prepareSearch(q Search) (SearchQuery, error) {
