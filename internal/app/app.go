@@ -97,7 +97,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		}
 	}
 	memory := m.Cache(base)
-	files := new(sync.Mutex)
+	var files sync.Locker = new(sync.Mutex)
+	if pg, ok := store.(*postgres.Store); ok {
+		files = pg.FileLock(log)
+	}
 	svc := board.NewService(board.ServiceConfig{Files: files,
 		Store: store, Blobs: photoStore, Cache: memory, Places: dir, Categories: taxonomy,
 		Mail: templates, Log: log, SiteName: "Corkboard",

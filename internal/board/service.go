@@ -46,11 +46,9 @@ type Service struct {
 	// delivery worker. It may be nil.
 	MailQueued func()
 	// Files is held while photo files are stored or removed together with
-	// the rows that use them; the worker's sweep holds it too.
-	//
-	// TODO: with several app servers sharing object storage this lock is
-	// per process; a database lock is needed for the same guarantee.
-	Files *sync.Mutex
+	// the rows that use them; the worker's sweep holds it too. On
+	// PostgreSQL it is an advisory lock, so it spans every app server.
+	Files sync.Locker
 
 	photoSlots chan struct{}
 	flight     singleflight.Group // one query for concurrent cache misses
@@ -74,7 +72,7 @@ type ServiceConfig struct {
 	PhotoLimits  photos.Limits
 	NearbyMiles  float64 // default 100
 	// Files is shared with the worker; NewService makes one when nil.
-	Files *sync.Mutex
+	Files sync.Locker
 }
 
 // NewService returns a Service with the real clock.

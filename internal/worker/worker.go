@@ -29,7 +29,7 @@ type Worker struct {
 	Observe func(job string, err error)
 
 	// Files is the service's lock for storing and removing photo files.
-	Files *sync.Mutex
+	Files sync.Locker
 
 	// PhotoGrace is how long photos of a deleted or expired post are kept
 	// before they are removed; they stop being served at once.
@@ -39,7 +39,7 @@ type Worker struct {
 }
 
 // New returns a Worker with the real clock.
-func New(store board.Store, blobs board.Blobs, cache board.Cache, sender mail.Sender, files *sync.Mutex, log *slog.Logger) *Worker {
+func New(store board.Store, blobs board.Blobs, cache board.Cache, sender mail.Sender, files sync.Locker, log *slog.Logger) *Worker {
 	return &Worker{
 		Store: store, Blobs: blobs, Cache: cache, Sender: sender, Files: files, Log: log,
 		Now:        time.Now,
