@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"io"
 	"log/slog"
 	"os"
@@ -27,6 +28,7 @@ import (
 	"github.com/corkboard/corkboard/internal/categories"
 	"github.com/corkboard/corkboard/internal/mail"
 	"github.com/corkboard/corkboard/internal/places"
+	"github.com/corkboard/corkboard/internal/postgres"
 	"github.com/corkboard/corkboard/internal/seed"
 	"github.com/corkboard/corkboard/internal/sqlite"
 )
@@ -40,19 +42,21 @@ var benchNow = time.Date(2026, time.March, 2, 12, 0, 0, 0, time.UTC)
 const loadChunk = 100_000
 
 type options struct {
-	posts      int
-	path       string
-	iterations int
-	seed       int64
-	deepPage   int
-	target     time.Duration
-	filler     int
+	posts       int
+	path        string
+	databaseURL string
+	iterations  int
+	seed        int64
+	deepPage    int
+	target      time.Duration
+	filler      int
 }
 
 func main() {
 	var o options
 	flag.IntVar(&o.posts, "posts", 1_000_000, "number of generated posts in the database")
 	flag.StringVar(&o.path, "db", "/tmp/search-bench.db", "SQLite database file, created if missing")
+	flag.StringVar(&o.databaseURL, "database-url", "", "measure PostgreSQL at this postgres:// URL instead of SQLite")
 	flag.IntVar(&o.iterations, "iterations", 200, "timed calls of each search")
 	flag.Int64Var(&o.seed, "seed", 1, "random seed of the post generator")
 	flag.IntVar(&o.deepPage, "deep-page", 10, "page number of the deep category page, reached by following cursors")
@@ -82,27 +86,21 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, o.path)
+	store, count, describe, err := openBenchStore(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 
-	// A second, read-only handle counts the posts, which the store has no
-	// method for.
-	raw, err := sql.Open("sqlite", "file:"+o.path+"?_pragma=query_only(1)")
-	if err != nil {
-		return fmt.Errorf("open database: %w", err)
-	}
-	defer raw.Close()
-
-	if err := fill(ctx, o, store, raw, seed.NewGenerator(dir, taxonomy, o.seed)); err != nil {
+	if err := fill(ctx, o, store, count, seed.NewGenerator(dir, taxonomy, o.seed)); err != nil {
 		return err
 	}
-	fmt.Printf("database: %s, %s\n", o.path, databaseSize(o.path))
+	fmt.Printf("database: %s\n", describe())
 
+	// A cache of zero bytes stores nothing, so every call reaches the
+	// store: the figures are the database's, not the cache's.
 	svc := board.NewService(board.ServiceConfig{
-		Store: store, Cache: cache.NewMemory(64 << 20), Places: dir, Categories: taxonomy,
+		Store: store, Cache: cache.NewMemory(0), Places: dir, Categories: taxonomy,
 		Mail: templates, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), SiteName: "Corkboard",
 	})
 	svc.Now = func() time.Time { return benchNow }
@@ -139,9 +137,9 @@ func loadAverage() string {
 
 // fill loads o.posts generated posts into an empty database, or checks that
 // an existing one contains exactly that many.
-func fill(ctx context.Context, o options, store *sqlite.Store, raw *sql.DB, gen *seed.Generator) error {
-	var have int
-	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM posts`).Scan(&have); err != nil {
+func fill(ctx context.Context, o options, store benchStore, count func(context.Context) (int, error), gen *seed.Generator) error {
+	have, err := count(ctx)
+	if err != nil {
 		return fmt.Errorf("count posts: %w", err)
 	}
 	switch {
@@ -152,7 +150,11 @@ func fill(ctx context.Context, o options, store *sqlite.Store, raw *sql.DB, gen 
 		return fmt.Errorf("%s contains %d posts, not %d: delete it or pass another -db", o.path, have, o.posts)
 	}
 
-	fmt.Printf("loading %d posts into %s (filler words per body: %d)\n", o.posts, o.path, o.filler)
+	where := o.path
+	if o.databaseURL != "" {
+		where = "PostgreSQL"
+	}
+	fmt.Printf("loading %d posts into %s (filler words per body: %d)\n", o.posts, where, o.filler)
 	var target seed.Inserter = store
 	if o.filler > 0 {
 		target = newFiller(store, o.filler, o.seed)
@@ -169,6 +171,57 @@ func fill(ctx context.Context, o options, store *sqlite.Store, raw *sql.DB, gen 
 	}
 	fmt.Printf("load time: %s for %d posts\n", time.Since(start).Round(100*time.Millisecond), o.posts)
 	return nil
+}
+
+// benchStore is a store that also takes generated posts.
+type benchStore interface {
+	board.Store
+	seed.Inserter
+}
+
+// openBenchStore opens the SQLite file, or PostgreSQL when -database-url
+// is set, with a function that counts the posts, which the store has no
+// method for, and one that describes the database's size.
+func openBenchStore(ctx context.Context, o options) (benchStore, func(context.Context) (int, error), func() string, error) {
+	if o.databaseURL != "" {
+		store, err := postgres.Open(ctx, o.databaseURL)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		conn, err := pgx.Connect(ctx, o.databaseURL)
+		if err != nil {
+			store.Close()
+			return nil, nil, nil, err
+		}
+		count := func(ctx context.Context) (int, error) {
+			var n int
+			err := conn.QueryRow(ctx, `SELECT count(*) FROM posts`).Scan(&n)
+			return n, err
+		}
+		describe := func() string {
+			var size string
+			if err := conn.QueryRow(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&size); err != nil {
+				return "PostgreSQL, size unknown: " + err.Error()
+			}
+			return "PostgreSQL, " + size
+		}
+		return store, count, describe, nil
+	}
+	store, err := sqlite.Open(ctx, o.path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	raw, err := sql.Open("sqlite", "file:"+o.path+"?_pragma=query_only(1)")
+	if err != nil {
+		store.Close()
+		return nil, nil, nil, fmt.Errorf("open database: %w", err)
+	}
+	count := func(ctx context.Context) (int, error) {
+		var n int
+		err := raw.QueryRowContext(ctx, `SELECT count(*) FROM posts`).Scan(&n)
+		return n, err
+	}
+	return store, count, func() string { return o.path + ", " + databaseSize(o.path) }, nil
 }
 
 // databaseSize returns the size of the database file and of its
