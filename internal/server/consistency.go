@@ -9,8 +9,8 @@ import (
 )
 
 // freshCookie marks a browser or API client that changed something in the
-// last few seconds; its requests read from the primary database until the
-// cookie ends, so a replica's lag never hides its own change.
+// last few seconds. Its requests read from the primary database until the
+// cookie ends, so a replica's lag never hides the client's own change.
 const freshCookie = "cb_fresh"
 
 // readYourWrites routes the requests of a client with a fresh cookie to
