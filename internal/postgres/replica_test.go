@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net"
@@ -83,23 +81,7 @@ func openReplicated(t *testing.T, primaryURL, replicaURL string, opts ReplicaOpt
 	if _, err := admin.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public`); err != nil {
 		t.Fatal(err)
 	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "corkboard_replica_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, primaryURL)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
+	schema := newTestSchema(t, primaryURL, "corkboard_replica_test_")
 
 	rs := replicaStore{primary: &queryCounter{}, replica: &queryCounter{}}
 	pc, err := pgxpool.ParseConfig(primaryURL)

@@ -49,9 +49,29 @@ func testConfig(t *testing.T) *pgxpool.Config {
 		t.Fatalf("create extension unaccent: %v", extensionErr)
 	}
 
+	schema := newTestSchema(t, url, "corkboard_test_")
+
+	config, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	config.ConnConfig.RuntimeParams["search_path"] = schema
+	return config
+}
+
+// newTestSchema creates an empty schema with a random name in the database
+// at url and drops it when the test ends.
+func newTestSchema(t *testing.T, url, prefix string) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect to the test database: %v", err)
+	}
+	defer admin.Close(ctx)
 	var b [6]byte
 	rand.Read(b[:])
-	schema := "corkboard_test_" + hex.EncodeToString(b[:])
+	schema := prefix + hex.EncodeToString(b[:])
 	if _, err := admin.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
 		t.Fatal(err)
 	}
@@ -66,13 +86,7 @@ func testConfig(t *testing.T) *pgxpool.Config {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
-
-	config, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	config.ConnConfig.RuntimeParams["search_path"] = schema
-	return config
+	return schema
 }
 
 func openConfig(t *testing.T, config *pgxpool.Config) *Store {
