@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	var base board.Cache = cache.NewMemory(64 << 20)
 	if cfg.RedisURL != "" {
 		// Redis down is not a start-up error: the cache then misses and
-		// the site reads the database until Redis answers again.
+		// the site reads the database until Redis responds again.
 		if base, err = cache.NewRedis(ctx, cfg.RedisURL, cache.RedisOptions{Logger: log}); err != nil {
 			store.Close()
 			return nil, fmt.Errorf("CORKBOARD_REDIS_URL: %w", err)
@@ -123,8 +123,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	return &App{Config: cfg, Log: log, Store: store, Service: svc, Worker: w, Outbox: outbox, Metrics: m}, nil
 }
 
-// Store is what the app needs of a database: the board's store, and bulk
-// inserts for sample posts.
+// Store is the app's database: the board's store plus bulk inserts for
+// sample posts.
 type Store interface {
 	board.Store
 	seed.Inserter

@@ -344,7 +344,7 @@ func TestMetrics(t *testing.T) {
 }
 
 // TestRedisDownKeepsAnswering runs the site with its cache pointed at a
-// closed port: pages answer from the database, without errors.
+// closed port: pages are served from the database, without errors.
 func TestRedisDownKeepsAnswering(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

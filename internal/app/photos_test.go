@@ -13,7 +13,7 @@ import (
 	"testing"
 )
 
-// createWithPhoto posts one photo through the API and returns the answer
+// createWithPhoto posts one photo through the API and returns the response
 // and the number of messages in the outbox before the request.
 func (s *testServer) createWithPhoto(name string, data []byte) (response, int) {
 	s.t.Helper()

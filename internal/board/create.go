@@ -86,7 +86,7 @@ func (s *Service) CreatePost(ctx context.Context, d Draft, idempotencyKey string
 	return Created{ID: p.ID, Status: Pending}, nil
 }
 
-// repeatAnswer returns the answer to the request first stored under key,
+// repeatAnswer returns the response to the request first stored under key,
 // or ErrNotFound when there is none.
 func (s *Service) repeatAnswer(ctx context.Context, key, requestHash string) (Created, error) {
 	idem, err := s.Store.IdempotentRequest(ctx, key)

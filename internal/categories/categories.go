@@ -14,7 +14,8 @@ import (
 //go:embed builtin.json
 var builtin []byte
 
-// Category is what a post is filed under. Its slug is unique across sections.
+// Category is the class a post is filed under. Its slug is unique across
+// sections.
 type Category struct {
 	Slug     string
 	Name     string

@@ -18,7 +18,7 @@ import (
 // apiPost is a post as the JSON API returns it.
 type apiPost struct {
 	ID          string     `json:"id"`
-	Status      string     `json:"status,omitempty"` // manage answers only
+	Status      string     `json:"status,omitempty"` // manage responses only
 	Title       string     `json:"title"`
 	Body        string     `json:"body"`
 	PriceCents  *int64     `json:"price_cents"`

@@ -332,7 +332,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 // replyToPost mails a visitor's message to the poster without showing
-// either address to the other until the poster answers.
+// either address to the other until the poster replies.
 func (s *Server) replyToPost(w http.ResponseWriter, r *http.Request) {
 	segment := r.PathValue("post")
 	id := segment[max(0, len(segment)-16):]
@@ -377,7 +377,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 
 // readyz reports whether this server can serve requests: it fails when
 // the primary database is unreachable, so a load balancer stops sending
-// traffic here. healthz only says the process is alive.
+// traffic here. healthz only reports that the process is alive.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()

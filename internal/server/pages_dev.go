@@ -15,7 +15,7 @@ import (
 
 // The outbox pages let a developer read the mail of the embedded default
 // in the browser. They exist only when the operator turns them on, and
-// answer only clients on the loopback interface that name this machine in
+// serve only clients on the loopback interface that name this machine in
 // the Host header, because every message contains a manage link. The
 // Host check stops a web page that rebinds its own domain to 127.0.0.1.
 

@@ -19,8 +19,8 @@ func (s *Server) lostForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "lost", lostPage{Page: Page{Title: "Get the links to your posts"}, CSRF: s.formToken("lost")})
 }
 
-// lostSubmit mails fresh links for the address's posts. The answer is the
-// same whether or not the address has posts.
+// lostSubmit mails fresh links for the address's posts. The response is
+// the same whether or not the address has posts.
 func (s *Server) lostSubmit(w http.ResponseWriter, r *http.Request) {
 	email := r.FormValue("email")
 	page := lostPage{Page: Page{Title: "Get the links to your posts", NoIndex: true}, Email: email, CSRF: s.formToken("lost")}

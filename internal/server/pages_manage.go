@@ -18,7 +18,7 @@ type managePage struct {
 	PostURL     string
 	CanRenew    bool
 	RenewableAt time.Time
-	Notice      string // what the last action did
+	Notice      string // confirmation of the last action
 	Error       string
 	Edit        editForm
 	EditErrors  map[string]string

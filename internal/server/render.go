@@ -26,7 +26,7 @@ type Page struct {
 	Title       string
 	Description string
 	Canonical   string // path of the canonical URL, when it differs from the request's
-	NoIndex     bool   // asks search engines not to index the page
+	NoIndex     bool   // keeps search engines from indexing the page
 	Feeds       []feedLink
 }
 
