@@ -1,0 +1,64 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/corkboard/corkboard/internal/board"
+	"github.com/corkboard/corkboard/internal/mail"
+)
+
+// RunStore runs the board.Store behaviour tests other than search, which
+// RunSearch covers. Each test opens its own store with open and runs in
+// parallel with the others.
+//
+// TODO: UpdatePost, AddTokens, ImagePublic, DeleteUnconfirmed,
+// MarkMailFailed and OutboxDepth have no test here yet.
+func RunStore(t *testing.T, open func(t *testing.T) board.Store) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s board.Store)
+	}{
+		{"create and load", testCreateAndLoad},
+		{"idempotency key is unique", testIdempotencyKeyIsUnique},
+		{"lifecycle rules", testLifecycleRules},
+		{"sitemap and counts", testSitemapAndCounts},
+		{"images of dead posts are released", testImagesOfDeadPostsAreReleased},
+		{"mail leases", testMailLeases},
+		{"concurrent claimers get disjoint mail", testConcurrentClaimersGetDisjointMail},
+		{"alert leases", testAlertLeases},
+		{"secret is shared by concurrent callers", testSecretIsShared},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, open(t))
+		})
+	}
+}
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// newPost returns a pending post in Allston, Boston, created at t0, with
+// one image whose keys are "t-" and "l-" followed by id.
+func newPost(id string) *board.Post {
+	return &board.Post{
+		ID: id, Status: board.Pending, Title: "Bike", Body: "Red", Category: "bikes",
+		Region: "boston", Subarea: "021", ZIP: "02134", City: "Allston", State: "MA",
+		Email: "a@example.com", CreatedAt: t0, UpdatedAt: t0,
+		Images: []board.Image{{ThumbKey: "t-" + id, LargeKey: "l-" + id, Width: 10, Height: 5}},
+	}
+}
+
+func message(id string) mail.Message {
+	return mail.Message{ID: id + "@example.com", From: "c@example.com", To: "a@example.com", Subject: "s", Text: "t", HTML: "h", Date: t0}
+}
+
+// create stores newPost(id) with the token hash "hash-" followed by id.
+func create(t *testing.T, s board.Store, id string) {
+	t.Helper()
+	if err := s.CreatePost(context.Background(), newPost(id), []byte("hash-"+id), board.Idempotency{}, message(id)); err != nil {
+		t.Fatal(err)
+	}
+}
