@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -86,4 +87,125 @@ func testConcurrentClaimersGetDisjointMail(t *testing.T, s board.Store) {
 			t.Errorf("round %d: got %d messages claimed, want all 40", round, len(seen))
 		}
 	}
+}
+
+// claimMessageIDs claims up to limit messages due at now, for a minute, and
+// returns their Message-IDs sorted, because the stores return a batch in no
+// set order.
+func claimMessageIDs(t *testing.T, s board.Store, now time.Time, limit int) []string {
+	t.Helper()
+	batch, err := s.ClaimMail(context.Background(), now, time.Minute, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(batch))
+	for i, m := range batch {
+		ids[i] = m.Message.ID
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// testFailedMailIsRetriedLater fails a delivery as the worker does when
+// the mail server rejects it. The message must come back at its retry time,
+// not before, with its bodies and one more attempt, and must not hold up
+// mail queued after it.
+//
+// NOTE: the reason given to MarkMailFailed is stored, but no Store method
+// reads it back, so this test cannot check it.
+func testFailedMailIsRetriedLater(t *testing.T, s board.Store) {
+	ctx := context.Background()
+	if err := s.QueueMail(ctx, message("failing")); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.ClaimMail(ctx, t0, 2*time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 1 || first[0].Attempts != 1 {
+		t.Fatalf("got %+v, want the message on attempt 1", first)
+	}
+	retryAt := t0.Add(30 * time.Second)
+	if err := s.MarkMailFailed(ctx, first[0].ID, retryAt, "dial tcp 127.0.0.1:25: connection refused"); err != nil {
+		t.Fatal(err)
+	}
+
+	later := message("later")
+	later.Date = t0.Add(10 * time.Second)
+	if err := s.QueueMail(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	if got := claimMessageIDs(t, s, t0.Add(10*time.Second), 10); !slices.Equal(got, []string{"later@example.com"}) {
+		t.Errorf("before the retry time: got %v, want only the message queued after the failure", got)
+	}
+
+	// The failure released the lease, so the message comes back at the
+	// retry time although the lease of its first claim ran for 2 minutes.
+	retry, err := s.ClaimMail(ctx, retryAt, time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(retry) != 1 {
+		t.Fatalf("got %d messages at the retry time, want the failed one", len(retry))
+	}
+	if retry[0].ID != first[0].ID {
+		t.Errorf("got outbox ID %d, want the failed message %d", retry[0].ID, first[0].ID)
+	}
+	if retry[0].Attempts != 2 {
+		t.Errorf("got attempt %d, want 2", retry[0].Attempts)
+	}
+	if m := retry[0].Message; m.ID != "failing@example.com" || m.Text != "t" || m.HTML != "h" || !m.Date.Equal(t0) {
+		t.Errorf("got %+v, want the message as queued, bodies included", m)
+	}
+}
+
+// testOutboxDepthCountsUnsentMail follows three messages through the
+// outbox and expects the depth shown to operators to count every message
+// not yet sent: queued, leased to a worker or waiting for a retry.
+func testOutboxDepthCountsUnsentMail(t *testing.T, s board.Store) {
+	ctx := context.Background()
+	assertDepth := func(when string, want int) {
+		t.Helper()
+		got, err := s.OutboxDepth(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: got depth %d, want %d", when, got, want)
+		}
+	}
+
+	assertDepth("empty outbox", 0)
+	create(t, s, "aaaaaaaaaaaaaaaa")
+	for _, id := range []string{"m1", "m2"} {
+		if err := s.QueueMail(ctx, message(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assertDepth("after queueing", 3)
+
+	batch, err := s.ClaimMail(ctx, t0, time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch) != 3 {
+		t.Fatalf("got %d messages, want 3", len(batch))
+	}
+	assertDepth("while leased", 3)
+
+	if err := s.MarkMailSent(ctx, batch[0].ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkMailFailed(ctx, batch[1].ID, t0.Add(time.Minute), "timed out"); err != nil {
+		t.Fatal(err)
+	}
+	assertDepth("after one sent and one failed", 2)
+
+	if err := s.MarkMailSent(ctx, batch[1].ID, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkMailSent(ctx, batch[2].ID, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	assertDepth("after all sent", 0)
 }

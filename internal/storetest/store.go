@@ -13,8 +13,8 @@ import (
 // RunSearch covers. Each test opens its own store with open and runs in
 // parallel with the others.
 //
-// TODO: UpdatePost, AddTokens, ImagePublic, DeleteUnconfirmed,
-// MarkMailFailed and OutboxDepth have no test here yet.
+// TODO: UpdatePost, AddTokens, ImagePublic and DeleteUnconfirmed have no
+// test here yet.
 func RunStore(t *testing.T, open func(t *testing.T) board.Store) {
 	tests := []struct {
 		name string
@@ -26,6 +26,8 @@ func RunStore(t *testing.T, open func(t *testing.T) board.Store) {
 		{"sitemap and counts", testSitemapAndCounts},
 		{"images of dead posts are released", testImagesOfDeadPostsAreReleased},
 		{"mail leases", testMailLeases},
+		{"failed mail is retried later", testFailedMailIsRetriedLater},
+		{"outbox depth counts unsent mail", testOutboxDepthCountsUnsentMail},
 		{"concurrent claimers get disjoint mail", testConcurrentClaimersGetDisjointMail},
 		{"alert leases", testAlertLeases},
 		{"secret is shared by concurrent callers", testSecretIsShared},
