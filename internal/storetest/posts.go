@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -173,5 +174,277 @@ func testSitemapAndCounts(t *testing.T, s board.Store) {
 	}
 	if n != 3 {
 		t.Errorf("expired %d posts, want 3", n)
+	}
+}
+
+// testEditChangesTextAndPhotos edits a published post twice, as its owner
+// does from the manage page. The post must show the new text, price and
+// photos, and keep its place in the list and its lifetime.
+func testEditChangesTextAndPhotos(t *testing.T, s board.Store) {
+	ctx := context.Background()
+	id := "aaaaaaaaaaaaaaaa"
+	create(t, s, id)
+	if err := s.PublishPost(ctx, id, t0, t0.Add(72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	create(t, s, "bbbbbbbbbbbbbbbb")
+	if err := s.PublishPost(ctx, "bbbbbbbbbbbbbbbb", t0.Add(time.Minute), t0.Add(72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	p, err := s.Post(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	price := int64(12000)
+	p.Title, p.Body, p.PriceCents = "Blue bike", "Repainted", &price
+	p.Images = []board.Image{{ThumbKey: "t-new", LargeKey: "l-new", Width: 20, Height: 10}, p.Images[0]}
+	editedAt := t0.Add(time.Hour)
+	if err := s.UpdatePost(ctx, p, editedAt); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := s.Post(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != "Blue bike" {
+		t.Errorf("got title %q, want Blue bike", got.Title)
+	}
+	if got.Body != "Repainted" {
+		t.Errorf("got body %q, want Repainted", got.Body)
+	}
+	if got.PriceCents == nil || *got.PriceCents != 12000 {
+		t.Errorf("got price %v, want 12000 cents", got.PriceCents)
+	}
+	var thumbs []string
+	for _, img := range got.Images {
+		thumbs = append(thumbs, img.ThumbKey)
+	}
+	if want := []string{"t-new", "t-" + id}; !slices.Equal(thumbs, want) {
+		t.Errorf("got photos %v, want %v in that order", thumbs, want)
+	}
+	if len(got.Images) > 0 && (got.Images[0].LargeKey != "l-new" || got.Images[0].Width != 20) {
+		t.Errorf("got first photo %+v, want l-new at width 20", got.Images[0])
+	}
+	if !got.UpdatedAt.Equal(editedAt) {
+		t.Errorf("got updated %v, want the edit time %v", got.UpdatedAt, editedAt)
+	}
+	if got.Status != board.Active {
+		t.Errorf("got status %s, want %s", got.Status, board.Active)
+	}
+	if got.Email != "a@example.com" {
+		t.Errorf("got email %q, want a@example.com", got.Email)
+	}
+	if !got.CreatedAt.Equal(t0) || !got.PublishedAt.Equal(t0) {
+		t.Errorf("got created %v and published %v, want both %v", got.CreatedAt, got.PublishedAt, t0)
+	}
+	if !got.BumpedAt.Equal(t0) {
+		t.Errorf("got bumped %v, want %v: an edit must not move the post up", got.BumpedAt, t0)
+	}
+	if !got.ExpiresAt.Equal(t0.Add(72 * time.Hour)) {
+		t.Errorf("got expiry %v, want %v: an edit must not extend the lifetime", got.ExpiresAt, t0.Add(72*time.Hour))
+	}
+
+	posts, err := s.ListPosts(ctx, board.ListQuery{Region: "boston", Limit: 10, Now: editedAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(posts) != 2 || posts[0].ID != "bbbbbbbbbbbbbbbb" {
+		t.Errorf("got list %v, want the newer post still first", posts)
+	}
+
+	// A second edit drops the original photo and the price.
+	got.Images, got.PriceCents = got.Images[:1], nil
+	if err := s.UpdatePost(ctx, got, editedAt.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Post(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.PriceCents != nil {
+		t.Errorf("got price %d after removing it, want none", *again.PriceCents)
+	}
+	if len(again.Images) != 1 || again.Images[0].ThumbKey != "t-new" {
+		t.Errorf("got photos %+v, want only t-new", again.Images)
+	}
+	for key, want := range map[string]bool{"t-new": true, "l-new": true, "t-" + id: false, "l-" + id: false} {
+		public, err := s.ImagePublic(ctx, key, editedAt.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if public != want {
+			t.Errorf("photo file %s after the second edit: got public %t, want %t", key, public, want)
+		}
+	}
+}
+
+// testEditRules expects a pending post to take an edit. An expired or
+// deleted post rejects it and stays as it was, so a stale edit form cannot
+// bring back a post's erased text.
+func testEditRules(t *testing.T, s board.Store) {
+	ctx := context.Background()
+
+	t.Run("pending post stays pending", func(t *testing.T) {
+		id := "aaaaaaaaaaaaaaaa"
+		create(t, s, id)
+		p := newPost(id)
+		p.Title = "Red bike"
+		if err := s.UpdatePost(ctx, p, t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Post(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Title != "Red bike" {
+			t.Errorf("got title %q, want Red bike", got.Title)
+		}
+		if got.Status != board.Pending || !got.PublishedAt.IsZero() {
+			t.Errorf("got status %s published %v, want pending and unpublished", got.Status, got.PublishedAt)
+		}
+	})
+
+	t.Run("post at its expiry is a conflict", func(t *testing.T) {
+		id := "bbbbbbbbbbbbbbbb"
+		create(t, s, id)
+		if err := s.PublishPost(ctx, id, t0, t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		// No sweep has marked the post expired: the store must still
+		// compare the expiry with the time of the edit.
+		p := newPost(id)
+		p.Title = "Late edit"
+		p.Images = nil
+		err := s.UpdatePost(ctx, p, t0.Add(time.Hour))
+		if board.ErrorCode(err) != board.Conflict {
+			t.Errorf("got %v, want a conflict", err)
+		}
+		got, err := s.Post(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Title != "Bike" {
+			t.Errorf("got title %q after the rejected edit, want Bike", got.Title)
+		}
+		if len(got.Images) != 1 {
+			t.Errorf("got %d photos after the rejected edit, want 1", len(got.Images))
+		}
+	})
+
+	t.Run("deleted post is a conflict", func(t *testing.T) {
+		id := "cccccccccccccccc"
+		create(t, s, id)
+		if err := s.DeletePost(ctx, id, t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		err := s.UpdatePost(ctx, newPost(id), t0.Add(2*time.Minute))
+		if board.ErrorCode(err) != board.Conflict {
+			t.Errorf("got %v, want a conflict", err)
+		}
+		got, err := s.Post(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != board.Deleted || got.Body != "" {
+			t.Errorf("got status %s body %q, want deleted with the body still erased", got.Status, got.Body)
+		}
+	})
+}
+
+// testUnconfirmedPostsAreDeleted runs the sweep that deletes pending posts
+// created before the cut-off, and expects later and published posts to
+// stay.
+func testUnconfirmedPostsAreDeleted(t *testing.T, s board.Store) {
+	ctx := context.Background()
+	now := t0.Add(board.UnconfirmedLifetime + time.Hour)
+	cutoff := now.Add(-board.UnconfirmedLifetime)
+
+	old := newPost("aaaaaaaaaaaaaaaa")
+	old.Phone = "617-555-0100"
+	atCutoff := newPost("bbbbbbbbbbbbbbbb")
+	atCutoff.CreatedAt = cutoff
+	recent := newPost("cccccccccccccccc")
+	recent.CreatedAt = cutoff.Add(time.Minute)
+	published := newPost("dddddddddddddddd")
+	for _, p := range []*board.Post{old, atCutoff, recent, published} {
+		if err := s.CreatePost(ctx, p, []byte("hash-"+p.ID), board.Idempotency{}, message(p.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PublishPost(ctx, published.ID, t0.Add(time.Minute), now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := s.DeleteUnconfirmed(ctx, cutoff, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("deleted %d posts, want 1", n)
+	}
+
+	// The confirmation link still finds the post, so a late click shows
+	// the owner that it was deleted, and it can no longer be published.
+	got, err := s.PostByToken(ctx, []byte("hash-"+old.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != board.Deleted {
+		t.Errorf("got status %s for the old pending post, want %s", got.Status, board.Deleted)
+	}
+	if got.Email != "" || got.Phone != "" || got.Body != "" {
+		t.Errorf("got email %q phone %q body %q, want all erased", got.Email, got.Phone, got.Body)
+	}
+	if err := s.PublishPost(ctx, old.ID, now, now.Add(time.Hour)); board.ErrorCode(err) != board.Conflict {
+		t.Errorf("publishing the deleted post: got %v, want a conflict", err)
+	}
+
+	wantStatus := map[string]board.Status{atCutoff.ID: board.Pending, recent.ID: board.Pending, published.ID: board.Active}
+	for id, want := range wantStatus {
+		p, err := s.Post(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Status != want {
+			t.Errorf("post %s: got status %s, want %s", id, p.Status, want)
+		}
+		if p.Email != "a@example.com" {
+			t.Errorf("post %s: got email %q, want a@example.com", id, p.Email)
+		}
+	}
+
+	// The photos stop being live at once and are released after the grace
+	// period that starts at the deletion.
+	live, err := s.ImageLive(ctx, "t-"+old.ID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live {
+		t.Error("photo of the deleted post: got live, want not live")
+	}
+	keys, err := s.ReleasedImages(ctx, now, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 0 {
+		t.Errorf("got released %v at the deletion time, want none yet", keys)
+	}
+	keys, err = s.ReleasedImages(ctx, now.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	if want := []string{"l-" + old.ID, "t-" + old.ID}; !slices.Equal(keys, want) {
+		t.Errorf("got released %v after the grace period, want %v", keys, want)
+	}
+
+	n, err = s.DeleteUnconfirmed(ctx, cutoff, now.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("second sweep deleted %d posts, want 0", n)
 	}
 }

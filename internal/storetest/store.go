@@ -13,8 +13,7 @@ import (
 // RunSearch covers. Each test opens its own store with open and runs in
 // parallel with the others.
 //
-// TODO: UpdatePost, AddTokens, ImagePublic and DeleteUnconfirmed have no
-// test here yet.
+// TODO: AddTokens and ImagePublic have no test here yet.
 func RunStore(t *testing.T, open func(t *testing.T) board.Store) {
 	tests := []struct {
 		name string
@@ -23,6 +22,9 @@ func RunStore(t *testing.T, open func(t *testing.T) board.Store) {
 		{"create and load", testCreateAndLoad},
 		{"idempotency key is unique", testIdempotencyKeyIsUnique},
 		{"lifecycle rules", testLifecycleRules},
+		{"edit changes text and photos", testEditChangesTextAndPhotos},
+		{"edit rules", testEditRules},
+		{"unconfirmed posts are deleted", testUnconfirmedPostsAreDeleted},
 		{"sitemap and counts", testSitemapAndCounts},
 		{"images of dead posts are released", testImagesOfDeadPostsAreReleased},
 		{"mail leases", testMailLeases},
