@@ -55,3 +55,50 @@ func testImagesOfDeadPostsAreReleased(t *testing.T, s board.Store) {
 		t.Errorf("got %v after forgetting, want none", keys)
 	}
 }
+
+// testPhotosArePublicOnlyForLivePosts expects the photos of an active,
+// unexpired post to be served to everyone, and those of pending, expired
+// and deleted posts not to be, unless a live post uses the same file.
+func testPhotosArePublicOnlyForLivePosts(t *testing.T, s board.Store) {
+	ctx := context.Background()
+	create(t, s, "pppppppppppppppp")
+	create(t, s, "aaaaaaaaaaaaaaaa")
+	if err := s.PublishPost(ctx, "aaaaaaaaaaaaaaaa", t0, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// The deleted post's large photo is the same file as the active one's.
+	deleted := newPost("dddddddddddddddd")
+	deleted.Images[0].LargeKey = "l-aaaaaaaaaaaaaaaa"
+	if err := s.CreatePost(ctx, deleted, []byte("hash-d"), board.Idempotency{}, message("d")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PublishPost(ctx, deleted.ID, t0, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeletePost(ctx, deleted.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		key  string
+		at   time.Time
+		want bool
+	}{
+		{"active post", "t-aaaaaaaaaaaaaaaa", t0.Add(time.Minute), true},
+		{"pending post", "t-pppppppppppppppp", t0.Add(time.Minute), false},
+		{"deleted post", "t-dddddddddddddddd", t0.Add(time.Minute), false},
+		{"file shared by a deleted and an active post", "l-aaaaaaaaaaaaaaaa", t0.Add(time.Minute), true},
+		// No sweep has marked the post expired yet.
+		{"active post at its expiry", "t-aaaaaaaaaaaaaaaa", t0.Add(time.Hour), false},
+		{"unknown file", "t-unknown", t0.Add(time.Minute), false},
+	} {
+		got, err := s.ImagePublic(ctx, tc.key, tc.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: got public %t, want %t", tc.name, got, tc.want)
+		}
+	}
+}

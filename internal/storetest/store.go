@@ -12,8 +12,6 @@ import (
 // RunStore runs the board.Store behaviour tests other than search, which
 // RunSearch covers. Each test opens its own store with open and runs in
 // parallel with the others.
-//
-// TODO: AddTokens and ImagePublic have no test here yet.
 func RunStore(t *testing.T, open func(t *testing.T) board.Store) {
 	tests := []struct {
 		name string
@@ -25,8 +23,10 @@ func RunStore(t *testing.T, open func(t *testing.T) board.Store) {
 		{"edit changes text and photos", testEditChangesTextAndPhotos},
 		{"edit rules", testEditRules},
 		{"unconfirmed posts are deleted", testUnconfirmedPostsAreDeleted},
+		{"lost links add tokens", testLostLinksAddTokens},
 		{"sitemap and counts", testSitemapAndCounts},
 		{"images of dead posts are released", testImagesOfDeadPostsAreReleased},
+		{"photos are public only for live posts", testPhotosArePublicOnlyForLivePosts},
 		{"mail leases", testMailLeases},
 		{"failed mail is retried later", testFailedMailIsRetriedLater},
 		{"outbox depth counts unsent mail", testOutboxDepthCountsUnsentMail},
