@@ -209,3 +209,32 @@ func testOutboxDepthCountsUnsentMail(t *testing.T, s board.Store) {
 	}
 	assertDepth("after all sent", 0)
 }
+
+// testClaimTakesEarliestDueMailFirst expects a claim with a limit to take
+// the messages due earliest. Of messages due at the same time it takes the
+// ones queued first, so no message waits behind mail queued after it.
+func testClaimTakesEarliestDueMailFirst(t *testing.T, s board.Store) {
+	ctx := context.Background()
+	// Queued first but due a minute later than the others.
+	late := message("late")
+	late.Date = t0.Add(time.Minute)
+	if err := s.QueueMail(ctx, late); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"first", "second", "third"} {
+		if err := s.QueueMail(ctx, message(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	at := t0.Add(time.Minute)
+	if got, want := claimMessageIDs(t, s, at, 2), []string{"first@example.com", "second@example.com"}; !slices.Equal(got, want) {
+		t.Errorf("first claim: got %v, want %v", got, want)
+	}
+	if got, want := claimMessageIDs(t, s, at, 1), []string{"third@example.com"}; !slices.Equal(got, want) {
+		t.Errorf("second claim: got %v, want %v", got, want)
+	}
+	if got, want := claimMessageIDs(t, s, at, 1), []string{"late@example.com"}; !slices.Equal(got, want) {
+		t.Errorf("third claim: got %v, want %v", got, want)
+	}
+}

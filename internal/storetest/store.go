@@ -30,6 +30,7 @@ func RunStore(t *testing.T, open func(t *testing.T) board.Store) {
 		{"mail leases", testMailLeases},
 		{"failed mail is retried later", testFailedMailIsRetriedLater},
 		{"outbox depth counts unsent mail", testOutboxDepthCountsUnsentMail},
+		{"claim takes earliest due mail first", testClaimTakesEarliestDueMailFirst},
 		{"concurrent claimers get disjoint mail", testConcurrentClaimersGetDisjointMail},
 		{"alert leases", testAlertLeases},
 		{"secret is shared by concurrent callers", testSecretIsShared},
