@@ -32,13 +32,15 @@ func (s *Store) QueueMail(ctx context.Context, msg mail.Message) error {
 }
 
 // ClaimMail leases due messages so that no other worker takes them until
-// the lease runs out; a worker that dies leaves them to be retried.
+// the lease runs out; a worker that dies leaves them to be retried. Like
+// the PostgreSQL store, it picks the messages due earliest and breaks ties
+// by id, which is the order they were queued in.
 func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]board.OutboxMail, error) {
 	var out []board.OutboxMail
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE mail_outbox SET locked_until = ?, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= ?
-				AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_attempt_at LIMIT ?)
+				AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_attempt_at, id LIMIT ?)
 			RETURNING id, attempts, message_id, sender, recipient, subject, text_body, html_body, headers, created_at`,
 			micros(now.Add(lease)), micros(now), micros(now), limit)
 		if err != nil {
