@@ -130,3 +130,20 @@ func deepPages(ctx context.Context, svc *board.Service, browse []board.Search, p
 	}
 	return out, nil
 }
+
+// otherCases returns searches outside the target: all regions, a radius
+// that covers most of a region, and the relevance sort. Each has one
+// variant, so its pages stay in the caches between calls.
+func otherCases() []searchCase {
+	single := func(name string, s board.Search) searchCase {
+		s.Limit = pageSize
+		return searchCase{name: name, variants: []board.Search{s}}
+	}
+	return []searchCase{
+		single("ZIP 10001 + 10 mi, all regions, newest", board.Search{ZIP: "10001", Miles: 10, Sort: board.SortNewest}),
+		single("ZIP 10001 + 10 mi, all regions, distance", board.Search{ZIP: "10001", Miles: 10, Sort: board.SortDistance}),
+		single("new-york, ZIP 10001 + 50 mi, distance", board.Search{Region: "new-york", ZIP: "10001", Miles: 50, Sort: board.SortDistance}),
+		single("new-york, q=bike, relevance", board.Search{Region: "new-york", Text: "bike", Sort: board.SortRelevance}),
+		single("all regions, q=bike, newest", board.Search{Text: "bike"}),
+	}
+}

@@ -51,6 +51,9 @@ type options struct {
 	deepPage    int
 	target      time.Duration
 	filler      int
+	// otherIterations is the number of timed calls of each search outside
+	// the target.
+	otherIterations int
 }
 
 func main() {
@@ -63,10 +66,11 @@ func main() {
 	flag.IntVar(&o.deepPage, "deep-page", 10, "page number of the deep category page, reached by following cursors")
 	flag.DurationVar(&o.target, "target", 50*time.Millisecond, "p99 latency that a search must stay under")
 	flag.IntVar(&o.filler, "filler-words", 0, "extra words of a large made-up vocabulary appended to each body when loading")
+	flag.IntVar(&o.otherIterations, "other-iterations", 20, "timed calls of each search outside the target, 0 to skip them")
 	flag.Parse()
-	if o.posts < 1 || o.iterations < 1 || o.deepPage < 2 {
-		fmt.Fprintf(os.Stderr, "search: invalid flags -posts %d -iterations %d -deep-page %d: -posts and -iterations must be at least 1, -deep-page at least 2\n",
-			o.posts, o.iterations, o.deepPage)
+	if o.posts < 1 || o.iterations < 1 || o.deepPage < 2 || o.otherIterations < 0 {
+		fmt.Fprintf(os.Stderr, "search: invalid flags -posts %d -iterations %d -deep-page %d -other-iterations %d: -posts and -iterations must be at least 1, -deep-page at least 2, -other-iterations at least 0\n",
+			o.posts, o.iterations, o.deepPage, o.otherIterations)
 		os.Exit(2)
 	}
 	if err := run(context.Background(), o); err != nil {
@@ -123,6 +127,15 @@ func run(ctx context.Context, o options) error {
 	}
 	fmt.Printf("load average after: %s\n", loadAverage())
 	printTable(os.Stdout, results, o.target)
+
+	if o.otherIterations > 0 {
+		other, err := measure(ctx, svc, otherCases(), o.otherIterations)
+		if err != nil {
+			return err
+		}
+		fmt.Println()
+		printOther(os.Stdout, other)
+	}
 	return nil
 }
 

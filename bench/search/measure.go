@@ -80,3 +80,14 @@ func printTable(w io.Writer, results []result, target time.Duration) {
 	}
 	tw.Flush()
 }
+
+// printOther prints the results of searches that have no target.
+func printOther(w io.Writer, results []result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "search (no target)\tcalls\thits/page\tmedian ms\tp99 ms\t\n")
+	for _, r := range results {
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.2f\t%.2f\t\n", r.name, len(r.times), r.hitsPerPage,
+			ms(percentile(r.times, 50)), ms(percentile(r.times, 99)))
+	}
+	tw.Flush()
+}
