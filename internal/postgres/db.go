@@ -32,6 +32,9 @@ const migrationLock = 0x636f726b // "cork"
 type Store struct {
 	pool     *pgxpool.Pool // the primary
 	replicas *replicaSet   // nil without replicas; see OpenWithReplicas
+	// searchMode is the query mode of searches, whose best plan depends on
+	// their values; see searchExecMode.
+	searchMode pgx.QueryExecMode
 }
 
 var _ board.Store = (*Store)(nil)
@@ -57,7 +60,7 @@ func openPool(ctx context.Context, config *pgxpool.Config, migrate bool) (*Store
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, searchMode: searchExecMode(config.ConnConfig)}
 	if !migrate {
 		if err := pool.Ping(ctx); err != nil {
 			pool.Close()
@@ -149,6 +152,21 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// searchExecMode returns a query mode in which PostgreSQL plans a statement
+// for each call's values. The default mode prepares named statements, and
+// PostgreSQL may give those one generic plan after five calls. The other
+// modes run unnamed statements, planned at each call. CacheDescribe takes
+// one round trip but needs pgx's description cache.
+func searchExecMode(c *pgx.ConnConfig) pgx.QueryExecMode {
+	if c.DefaultQueryExecMode != pgx.QueryExecModeCacheStatement {
+		return c.DefaultQueryExecMode
+	}
+	if c.DescriptionCacheCapacity > 0 {
+		return pgx.QueryExecModeCacheDescribe
+	}
+	return pgx.QueryExecModeDescribeExec
 }
 
 // inTx runs fn in a transaction and commits it when fn returns nil.

@@ -110,6 +110,18 @@ func TestSearch(t *testing.T) {
 	storetest.RunSearch(t, func(t *testing.T) storetest.Store { return openStore(t) })
 }
 
+// TestSearchWithoutDescriptionCache runs the search suite with pgx's
+// description cache off, as the URL parameter description_cache_capacity=0
+// sets it: searches pick their query mode by it.
+func TestSearchWithoutDescriptionCache(t *testing.T) {
+	t.Parallel()
+	storetest.RunSearch(t, func(t *testing.T) storetest.Store {
+		config := testConfig(t)
+		config.ConnConfig.DescriptionCacheCapacity = 0
+		return openConfig(t, config)
+	})
+}
+
 func TestStore(t *testing.T) {
 	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T) board.Store { return openStore(t) })
