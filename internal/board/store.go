@@ -31,6 +31,7 @@ type Store interface {
 	// Conflict unless it was last bumped at or before renewableBefore.
 	RenewPost(ctx context.Context, id string, now, renewableBefore, expires time.Time) error
 	// DeletePost marks the post deleted and erases its contact details.
+	// It returns Conflict when the post is already deleted.
 	DeletePost(ctx context.Context, id string, now time.Time) error
 
 	// ListPosts returns active, unexpired posts, newest bump first.

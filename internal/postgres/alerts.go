@@ -51,9 +51,11 @@ func (s *Store) Alert(ctx context.Context, id string) (*board.Alert, error) {
 
 // ConfirmAlert activates a pending alert: posts from now on are sent.
 func (s *Store) ConfirmAlert(ctx context.Context, id string, now time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE alerts SET status = 'active', confirmed_at = $1, checked_at = $1, next_run_at = $1
-		WHERE id = $2 AND status = 'pending'`, ts(now), id)
-	return expectOne(tag, err, "confirm alert", "This alert is not waiting for confirmation.")
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE alerts SET status = 'active', confirmed_at = $1, checked_at = $1, next_run_at = $1
+			WHERE id = $2 AND status = 'pending'`, ts(now), id)
+		return expectOne(ctx, tx, tag, err, "confirm alert", "alerts", id, "This alert is not waiting for confirmation.")
+	})
 }
 
 // Unsubscribe stops an alert. Stopping a stopped alert is not an error.

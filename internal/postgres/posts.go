@@ -198,9 +198,11 @@ func loadImages(ctx context.Context, db querier, posts []*board.Post) error {
 
 // PublishPost moves a pending post to active.
 func (s *Store) PublishPost(ctx context.Context, id string, now, expires time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE posts SET status = 'active', published_at = $1, bumped_at = $1, expires_at = $2, updated_at = $1
-		WHERE id = $3 AND status = 'pending'`, ts(now), ts(expires), id)
-	return expectOne(tag, err, "publish post", "This post is not pending.")
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE posts SET status = 'active', published_at = $1, bumped_at = $1, expires_at = $2, updated_at = $1
+			WHERE id = $3 AND status = 'pending'`, ts(now), ts(expires), id)
+		return expectOne(ctx, tx, tag, err, "publish post", "posts", id, "This post is not pending.")
+	})
 }
 
 // UpdatePost saves the editable fields and replaces the image list.
@@ -209,7 +211,7 @@ func (s *Store) UpdatePost(ctx context.Context, p *board.Post, now time.Time) er
 		tag, err := tx.Exec(ctx, `UPDATE posts SET title = $1, body = $2, price_cents = $3, dup_key = $4, updated_at = $5
 			WHERE id = $6 AND (status = 'pending' OR (status = 'active' AND expires_at > $5))`,
 			p.Title, p.Body, p.PriceCents, board.DupKey(p), ts(now), p.ID)
-		if err := expectOne(tag, err, "update post", "This post can no longer be edited."); err != nil {
+		if err := expectOne(ctx, tx, tag, err, "update post", "posts", p.ID, "This post can no longer be edited."); err != nil {
 			return err
 		}
 		for _, table := range []string{"post_images", "post_files"} {
@@ -223,28 +225,43 @@ func (s *Store) UpdatePost(ctx context.Context, p *board.Post, now time.Time) er
 
 // RenewPost bumps a post that was last bumped at or before renewableBefore.
 func (s *Store) RenewPost(ctx context.Context, id string, now, renewableBefore, expires time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE posts SET status = 'active', bumped_at = $1, expires_at = $2, updated_at = $1
-		WHERE id = $3 AND status IN ('active', 'expired') AND bumped_at <= $4`,
-		ts(now), ts(expires), id, ts(renewableBefore))
-	return expectOne(tag, err, "renew post", "This post cannot be renewed yet.")
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE posts SET status = 'active', bumped_at = $1, expires_at = $2, updated_at = $1
+			WHERE id = $3 AND status IN ('active', 'expired') AND bumped_at <= $4`,
+			ts(now), ts(expires), id, ts(renewableBefore))
+		return expectOne(ctx, tx, tag, err, "renew post", "posts", id, "This post cannot be renewed yet.")
+	})
 }
 
 // DeletePost marks a post deleted and erases its text and contact details.
 func (s *Store) DeletePost(ctx context.Context, id string, now time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE posts SET status = 'deleted', body = '', email = '', phone = '', dup_key = '',
-		deleted_at = $1, updated_at = $1 WHERE id = $2 AND status <> 'deleted'`, ts(now), id)
-	return expectOne(tag, err, "delete post", "This post is already deleted.")
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE posts SET status = 'deleted', body = '', email = '', phone = '', dup_key = '',
+			deleted_at = $1, updated_at = $1 WHERE id = $2 AND status <> 'deleted'`, ts(now), id)
+		return expectOne(ctx, tx, tag, err, "delete post", "posts", id, "This post is already deleted.")
+	})
 }
 
-// expectOne turns "no row changed" into a Conflict error.
-func expectOne(tag pgconn.CommandTag, err error, action, conflict string) error {
+// expectOne returns nil when an UPDATE of the row of table with this id
+// changed it. Otherwise it returns ErrNotFound when no such row exists, and
+// a Conflict error with the message conflict when the row's state ruled the
+// change out. The table name goes into the SQL text, so it must be a constant.
+func expectOne(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, err error, action, table, id, conflict string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", action, err)
 	}
-	if tag.RowsAffected() == 0 {
-		return board.Errorf(board.Conflict, "%s", conflict)
+	if tag.RowsAffected() > 0 {
+		return nil
 	}
-	return nil
+	var exists bool
+	err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id).Scan(&exists)
+	if err != nil {
+		return fmt.Errorf("%s: %w", action, err)
+	}
+	if !exists {
+		return board.ErrNotFound
+	}
+	return board.Errorf(board.Conflict, "%s", conflict)
 }
 
 // ListPosts returns a page of live posts in keyset order.

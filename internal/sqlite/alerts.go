@@ -52,7 +52,7 @@ func (s *Store) ConfirmAlert(ctx context.Context, id string, now time.Time) erro
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'active', confirmed_at = ?, checked_at = ?, next_run_at = ?
 			WHERE id = ? AND status = 'pending'`, micros(now), micros(now), micros(now), id)
-		return expectOne(res, err, "confirm alert", "This alert is not waiting for confirmation.")
+		return expectOne(ctx, tx, res, err, "confirm alert", "alerts", id, "This alert is not waiting for confirmation.")
 	})
 }
 

@@ -71,4 +71,7 @@ func testAlertLeases(t *testing.T, s board.Store) {
 	if _, err := s.Alert(ctx, "missing"); !errors.Is(err, board.ErrNotFound) {
 		t.Errorf("missing alert: got %v, want ErrNotFound", err)
 	}
+	if err := s.ConfirmAlert(ctx, "missing", t0); !errors.Is(err, board.ErrNotFound) {
+		t.Errorf("confirming a missing alert: got %v, want ErrNotFound", err)
+	}
 }

@@ -353,6 +353,49 @@ func testEditRules(t *testing.T, s board.Store) {
 	})
 }
 
+// testMissingPostIsNotFound expects ErrNotFound, not a Conflict, from each
+// change to a post ID that no row has. Conflict is for a post whose state
+// rules the change out.
+func testMissingPostIsNotFound(t *testing.T, s board.Store) {
+	ctx := context.Background()
+	const id = "zzzzzzzzzzzzzzzz"
+	// Another post exists, so a store that ignored the ID would change it.
+	create(t, s, "aaaaaaaaaaaaaaaa")
+
+	t.Run("publish", func(t *testing.T) {
+		err := s.PublishPost(ctx, id, t0, t0.Add(time.Hour))
+		if !errors.Is(err, board.ErrNotFound) {
+			t.Errorf("got %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("update", func(t *testing.T) {
+		err := s.UpdatePost(ctx, newPost(id), t0)
+		if !errors.Is(err, board.ErrNotFound) {
+			t.Errorf("got %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("renew", func(t *testing.T) {
+		err := s.RenewPost(ctx, id, t0, t0, t0.Add(time.Hour))
+		if !errors.Is(err, board.ErrNotFound) {
+			t.Errorf("got %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("delete", func(t *testing.T) {
+		err := s.DeletePost(ctx, id, t0)
+		if !errors.Is(err, board.ErrNotFound) {
+			t.Errorf("got %v, want ErrNotFound", err)
+		}
+	})
+
+	p, err := s.Post(ctx, "aaaaaaaaaaaaaaaa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != board.Pending || p.Title != "Bike" {
+		t.Errorf("other post: got status %s title %q, want it unchanged", p.Status, p.Title)
+	}
+}
+
 // testUnconfirmedPostsAreDeleted runs the sweep that deletes pending posts
 // created before the cut-off, and expects later and published posts to
 // stay.

@@ -22,6 +22,7 @@ func RunStore(t *testing.T, open func(t *testing.T) board.Store) {
 		{"lifecycle rules", testLifecycleRules},
 		{"edit changes text and photos", testEditChangesTextAndPhotos},
 		{"edit rules", testEditRules},
+		{"missing post is not found", testMissingPostIsNotFound},
 		{"unconfirmed posts are deleted", testUnconfirmedPostsAreDeleted},
 		{"lost links add tokens", testLostLinksAddTokens},
 		{"sitemap and counts", testSitemapAndCounts},
