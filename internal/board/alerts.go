@@ -20,6 +20,9 @@ type Alert struct {
 	CreatedAt   time.Time
 	ConfirmedAt time.Time
 	CheckedAt   time.Time
+	// LockedUntil is the end of the latest lease on the alert's runs,
+	// which may have passed, or zero when no run holds one.
+	LockedUntil time.Time
 }
 
 // Alert timing: a digest at most once a day; without new matches the
@@ -189,7 +192,7 @@ func (s *Service) runAlert(ctx context.Context, a *Alert, now time.Time) (bool, 
 		return false, err
 	}
 	if len(hits) == 0 {
-		return false, s.Store.FinishAlert(ctx, a.ID, a.CheckedAt, now.Add(alertRetry), nil)
+		return false, s.Store.FinishAlert(ctx, a.ID, a.LockedUntil, a.CheckedAt, now.Add(alertRetry), nil)
 	}
 	if len(hits) > digestSize {
 		hits = hits[:digestSize]
@@ -219,7 +222,7 @@ func (s *Service) runAlert(ctx context.Context, a *Alert, now time.Time) (bool, 
 	if err != nil {
 		return false, err
 	}
-	if err := s.Store.FinishAlert(ctx, a.ID, now, now.Add(digestInterval), &msg); err != nil {
+	if err := s.Store.FinishAlert(ctx, a.ID, a.LockedUntil, now, now.Add(digestInterval), &msg); err != nil {
 		return false, err
 	}
 	s.mailQueued()

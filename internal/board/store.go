@@ -59,11 +59,13 @@ type Store interface {
 	// ClaimMail leases up to limit due outbox messages for lease.
 	ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMail, error)
 	// MarkMailSent records delivery and erases the body, which holds tokens.
-	MarkMailSent(ctx context.Context, id int64, now time.Time) error
+	// lockedUntil is the OutboxMail.LockedUntil of the caller's claim.
+	MarkMailSent(ctx context.Context, id int64, lockedUntil, now time.Time) error
 	// OutboxDepth counts the messages not yet sent.
 	OutboxDepth(ctx context.Context) (int, error)
-	// MarkMailFailed schedules another attempt at next.
-	MarkMailFailed(ctx context.Context, id int64, next time.Time, reason string) error
+	// MarkMailFailed schedules another attempt at next. lockedUntil is the
+	// OutboxMail.LockedUntil of the caller's claim.
+	MarkMailFailed(ctx context.Context, id int64, lockedUntil, next time.Time, reason string) error
 
 	// ExpirePosts marks active posts whose lifetime ended as expired.
 	ExpirePosts(ctx context.Context, now time.Time) (int, error)
@@ -95,7 +97,8 @@ type Store interface {
 	// ClaimAlerts leases up to limit active alerts that are due.
 	ClaimAlerts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Alert, error)
 	// FinishAlert records a run and queues its digest, when there is one.
-	FinishAlert(ctx context.Context, id string, checked, next time.Time, digest *mail.Message) error
+	// lockedUntil is the Alert.LockedUntil of the caller's claim.
+	FinishAlert(ctx context.Context, id string, lockedUntil, checked, next time.Time, digest *mail.Message) error
 
 	// Secret returns the named server secret, creating it with generate on
 	// first use, so every app server shares one value.
@@ -133,6 +136,9 @@ type OutboxMail struct {
 	ID       int64
 	Attempts int
 	Message  mail.Message
+	// LockedUntil is the end of the lease that ClaimMail took, exactly as
+	// the store keeps it.
+	LockedUntil time.Time
 }
 
 // ErrIdempotencyKeyUsed is returned by CreatePost when the key is taken.

@@ -12,16 +12,17 @@ import (
 	"github.com/corkboard/corkboard/internal/mail"
 )
 
-const alertColumns = `id, email, query, label, status, created_at, confirmed_at, checked_at`
+const alertColumns = `id, email, query, label, status, created_at, confirmed_at, checked_at, locked_until`
 
 func scanAlert(row pgx.Row) (*board.Alert, error) {
 	var a board.Alert
 	var created time.Time
-	var confirmed, checked *time.Time
-	if err := row.Scan(&a.ID, &a.Email, &a.Query, &a.Label, &a.Status, &created, &confirmed, &checked); err != nil {
+	var confirmed, checked, lockedUntil *time.Time
+	if err := row.Scan(&a.ID, &a.Email, &a.Query, &a.Label, &a.Status, &created, &confirmed, &checked, &lockedUntil); err != nil {
 		return nil, err
 	}
 	a.CreatedAt, a.ConfirmedAt, a.CheckedAt = created.UTC(), fromTS(confirmed), fromTS(checked)
+	a.LockedUntil = fromTS(lockedUntil)
 	return &a, nil
 }
 
@@ -76,7 +77,7 @@ func (s *Store) ClaimAlerts(ctx context.Context, now time.Time, lease time.Durat
 				AND (locked_until IS NULL OR locked_until <= $2)
 			ORDER BY next_run_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
 		UPDATE alerts a SET locked_until = $1 FROM due WHERE a.id = due.id
-		RETURNING a.id, a.email, a.query, a.label, a.status, a.created_at, a.confirmed_at, a.checked_at`,
+		RETURNING a.id, a.email, a.query, a.label, a.status, a.created_at, a.confirmed_at, a.checked_at, a.locked_until`,
 		ts(now.Add(lease)), ts(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim alerts: %w", err)
@@ -98,7 +99,7 @@ func (s *Store) ClaimAlerts(ctx context.Context, now time.Time, lease time.Durat
 
 // FinishAlert records a run: the time up to which posts were considered,
 // the next run, and the digest to send, if any, in one transaction.
-func (s *Store) FinishAlert(ctx context.Context, id string, checked, next time.Time, digest *mail.Message) error {
+func (s *Store) FinishAlert(ctx context.Context, id string, lockedUntil, checked, next time.Time, digest *mail.Message) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE alerts SET checked_at = $1, next_run_at = $2, locked_until = NULL
 			WHERE id = $3 AND status = 'active'`, ts(checked), ts(next), id)

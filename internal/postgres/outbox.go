@@ -46,7 +46,7 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 			ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
 		UPDATE mail_outbox m SET locked_until = $1, attempts = m.attempts + 1 FROM due WHERE m.id = due.id
 		RETURNING m.id, m.attempts, m.message_id, m.sender, m.recipient, m.subject,
-			coalesce(m.text_body, ''), coalesce(m.html_body, ''), m.headers::text, m.created_at`,
+			coalesce(m.text_body, ''), coalesce(m.html_body, ''), m.headers::text, m.created_at, m.locked_until`,
 		ts(now.Add(lease)), ts(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim mail: %w", err)
@@ -56,13 +56,13 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 	for rows.Next() {
 		var m board.OutboxMail
 		var headers string
-		var created time.Time
+		var created, lockedUntil time.Time
 		err := rows.Scan(&m.ID, &m.Attempts, &m.Message.ID, &m.Message.From, &m.Message.To, &m.Message.Subject,
-			&m.Message.Text, &m.Message.HTML, &headers, &created)
+			&m.Message.Text, &m.Message.HTML, &headers, &created, &lockedUntil)
 		if err != nil {
 			return nil, fmt.Errorf("scan mail: %w", err)
 		}
-		m.Message.Date = created.UTC()
+		m.Message.Date, m.LockedUntil = created.UTC(), lockedUntil.UTC()
 		if err := json.Unmarshal([]byte(headers), &m.Message.Headers); err != nil {
 			return nil, fmt.Errorf("decode mail headers: %w", err)
 		}
@@ -78,7 +78,7 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 }
 
 // MarkMailSent records delivery and erases the bodies.
-func (s *Store) MarkMailSent(ctx context.Context, id int64, now time.Time) error {
+func (s *Store) MarkMailSent(ctx context.Context, id int64, lockedUntil, now time.Time) error {
 	_, err := s.pool.Exec(ctx, `UPDATE mail_outbox SET sent_at = $1, locked_until = NULL, text_body = NULL, html_body = NULL, last_error = NULL
 		WHERE id = $2`, ts(now), id)
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *Store) MarkMailSent(ctx context.Context, id int64, now time.Time) error
 }
 
 // MarkMailFailed releases the lease and schedules another attempt.
-func (s *Store) MarkMailFailed(ctx context.Context, id int64, next time.Time, reason string) error {
+func (s *Store) MarkMailFailed(ctx context.Context, id int64, lockedUntil, next time.Time, reason string) error {
 	_, err := s.pool.Exec(ctx, `UPDATE mail_outbox SET locked_until = NULL, next_attempt_at = $1, last_error = $2 WHERE id = $3`,
 		ts(next), reason, id)
 	if err != nil {

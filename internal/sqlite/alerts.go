@@ -11,15 +11,16 @@ import (
 	"github.com/corkboard/corkboard/internal/mail"
 )
 
-const alertColumns = `id, email, query, label, status, created_at, confirmed_at, checked_at`
+const alertColumns = `id, email, query, label, status, created_at, confirmed_at, checked_at, locked_until`
 
 func scanAlert(row scanner) (*board.Alert, error) {
 	var a board.Alert
-	var created, confirmed, checked sql.NullInt64
-	if err := row.Scan(&a.ID, &a.Email, &a.Query, &a.Label, &a.Status, &created, &confirmed, &checked); err != nil {
+	var created, confirmed, checked, lockedUntil sql.NullInt64
+	if err := row.Scan(&a.ID, &a.Email, &a.Query, &a.Label, &a.Status, &created, &confirmed, &checked, &lockedUntil); err != nil {
 		return nil, err
 	}
 	a.CreatedAt, a.ConfirmedAt, a.CheckedAt = fromMicros(created), fromMicros(confirmed), fromMicros(checked)
+	a.LockedUntil = fromMicros(lockedUntil)
 	return &a, nil
 }
 
@@ -94,7 +95,7 @@ func (s *Store) ClaimAlerts(ctx context.Context, now time.Time, lease time.Durat
 
 // FinishAlert records a run: the time up to which posts were considered,
 // the next run, and the digest to send, if any, in one transaction.
-func (s *Store) FinishAlert(ctx context.Context, id string, checked, next time.Time, digest *mail.Message) error {
+func (s *Store) FinishAlert(ctx context.Context, id string, lockedUntil, checked, next time.Time, digest *mail.Message) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE alerts SET checked_at = ?, next_run_at = ?, locked_until = NULL
 			WHERE id = ? AND status = 'active'`, micros(checked), micros(next), id)

@@ -41,7 +41,7 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 		rows, err := tx.QueryContext(ctx, `UPDATE mail_outbox SET locked_until = ?, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= ?
 				AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_attempt_at, id LIMIT ?)
-			RETURNING id, attempts, message_id, sender, recipient, subject, text_body, html_body, headers, created_at`,
+			RETURNING id, attempts, message_id, sender, recipient, subject, text_body, html_body, headers, created_at, locked_until`,
 			micros(now.Add(lease)), micros(now), micros(now), limit)
 		if err != nil {
 			return fmt.Errorf("claim mail: %w", err)
@@ -50,13 +50,13 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 		for rows.Next() {
 			var m board.OutboxMail
 			var headers string
-			var created sql.NullInt64
+			var created, lockedUntil sql.NullInt64
 			err := rows.Scan(&m.ID, &m.Attempts, &m.Message.ID, &m.Message.From, &m.Message.To, &m.Message.Subject,
-				&m.Message.Text, &m.Message.HTML, &headers, &created)
+				&m.Message.Text, &m.Message.HTML, &headers, &created, &lockedUntil)
 			if err != nil {
 				return fmt.Errorf("scan mail: %w", err)
 			}
-			m.Message.Date = fromMicros(created)
+			m.Message.Date, m.LockedUntil = fromMicros(created), fromMicros(lockedUntil)
 			if err := json.Unmarshal([]byte(headers), &m.Message.Headers); err != nil {
 				return fmt.Errorf("decode mail headers: %w", err)
 			}
@@ -68,7 +68,7 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 }
 
 // MarkMailSent records delivery and erases the bodies.
-func (s *Store) MarkMailSent(ctx context.Context, id int64, now time.Time) error {
+func (s *Store) MarkMailSent(ctx context.Context, id int64, lockedUntil, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET sent_at = ?, locked_until = NULL, text_body = NULL, html_body = NULL, last_error = NULL
 			WHERE id = ?`, micros(now), id)
@@ -80,7 +80,7 @@ func (s *Store) MarkMailSent(ctx context.Context, id int64, now time.Time) error
 }
 
 // MarkMailFailed releases the lease and schedules another attempt.
-func (s *Store) MarkMailFailed(ctx context.Context, id int64, next time.Time, reason string) error {
+func (s *Store) MarkMailFailed(ctx context.Context, id int64, lockedUntil, next time.Time, reason string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET locked_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?`,
 			micros(next), reason, id)

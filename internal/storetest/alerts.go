@@ -35,6 +35,9 @@ func testAlertLeases(t *testing.T, s board.Store) {
 	if !got[0].CheckedAt.Equal(t0) {
 		t.Errorf("got checked %v, want the confirmation time %v", got[0].CheckedAt, t0)
 	}
+	if want := t0.Add(time.Minute); !got[0].LockedUntil.Equal(want) {
+		t.Errorf("got lease until %v, want %v", got[0].LockedUntil, want)
+	}
 	again, err := s.ClaimAlerts(ctx, t0.Add(time.Second), time.Minute, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +47,7 @@ func testAlertLeases(t *testing.T, s board.Store) {
 	}
 
 	digest := message("digest")
-	if err := s.FinishAlert(ctx, "alert1", t0.Add(time.Second), t0.Add(24*time.Hour), &digest); err != nil {
+	if err := s.FinishAlert(ctx, "alert1", got[0].LockedUntil, t0.Add(time.Second), t0.Add(24*time.Hour), &digest); err != nil {
 		t.Fatal(err)
 	}
 	due, err := s.ClaimAlerts(ctx, t0.Add(time.Hour), time.Minute, 10)

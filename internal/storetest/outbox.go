@@ -22,6 +22,9 @@ func testMailLeases(t *testing.T, s board.Store) {
 	if m := first[0].Message; m.ID != "aaaaaaaaaaaaaaaa@example.com" || m.Text != "t" || !m.Date.Equal(t0) {
 		t.Errorf("got %+v, want the queued message", m)
 	}
+	if want := t0.Add(time.Minute); !first[0].LockedUntil.Equal(want) {
+		t.Errorf("got lease until %v, want %v", first[0].LockedUntil, want)
+	}
 	again, err := s.ClaimMail(ctx, t0.Add(time.Second), time.Minute, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +40,7 @@ func testMailLeases(t *testing.T, s board.Store) {
 	if len(retry) != 1 || retry[0].Attempts != 2 {
 		t.Fatalf("got %+v after the lease, want the message on attempt 2", retry)
 	}
-	if err := s.MarkMailSent(ctx, retry[0].ID, t0); err != nil {
+	if err := s.MarkMailSent(ctx, retry[0].ID, retry[0].LockedUntil, t0); err != nil {
 		t.Fatal(err)
 	}
 	after, err := s.ClaimMail(ctx, t0.Add(time.Hour), time.Minute, 10)
@@ -73,14 +76,14 @@ func testConcurrentClaimersGetDisjointMail(t *testing.T, s board.Store) {
 			}
 			for _, m := range c {
 				seen[m.ID]++
+				if err := s.MarkMailSent(ctx, m.ID, m.LockedUntil, t0); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		for id, n := range seen {
 			if n > 1 {
 				t.Errorf("round %d: message %d claimed %d times, want once", round, id, n)
-			}
-			if err := s.MarkMailSent(ctx, id, t0); err != nil {
-				t.Fatal(err)
 			}
 		}
 		if len(seen) != 40 {
@@ -126,7 +129,7 @@ func testFailedMailIsRetriedLater(t *testing.T, s board.Store) {
 		t.Fatalf("got %+v, want the message on attempt 1", first)
 	}
 	retryAt := t0.Add(30 * time.Second)
-	if err := s.MarkMailFailed(ctx, first[0].ID, retryAt, "dial tcp 127.0.0.1:25: connection refused"); err != nil {
+	if err := s.MarkMailFailed(ctx, first[0].ID, first[0].LockedUntil, retryAt, "dial tcp 127.0.0.1:25: connection refused"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -193,18 +196,25 @@ func testOutboxDepthCountsUnsentMail(t *testing.T, s board.Store) {
 	}
 	assertDepth("while leased", 3)
 
-	if err := s.MarkMailSent(ctx, batch[0].ID, t0); err != nil {
+	if err := s.MarkMailSent(ctx, batch[0].ID, batch[0].LockedUntil, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkMailFailed(ctx, batch[1].ID, t0.Add(time.Minute), "timed out"); err != nil {
+	if err := s.MarkMailFailed(ctx, batch[1].ID, batch[1].LockedUntil, t0.Add(time.Minute), "timed out"); err != nil {
 		t.Fatal(err)
 	}
 	assertDepth("after one sent and one failed", 2)
 
-	if err := s.MarkMailSent(ctx, batch[1].ID, t0.Add(time.Minute)); err != nil {
+	if err := s.MarkMailSent(ctx, batch[2].ID, batch[2].LockedUntil, t0.Add(30*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkMailSent(ctx, batch[2].ID, t0.Add(time.Minute)); err != nil {
+	retry, err := s.ClaimMail(ctx, t0.Add(time.Minute), time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(retry) != 1 {
+		t.Fatalf("got %d messages at the retry time, want the failed one", len(retry))
+	}
+	if err := s.MarkMailSent(ctx, retry[0].ID, retry[0].LockedUntil, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	assertDepth("after all sent", 0)

@@ -112,12 +112,12 @@ func (w *Worker) deliver(ctx context.Context, m board.OutboxMail) {
 	if err != nil {
 		backoff := time.Duration(math.Min(30*math.Pow(2, float64(m.Attempts-1)), 6*3600)) * time.Second
 		w.Log.Warn("Mail delivery failed", "mail_id", m.ID, "attempt", m.Attempts, "retry_in", backoff.String(), "error", err)
-		if err := w.Store.MarkMailFailed(ctx, m.ID, w.Now().UTC().Add(backoff), err.Error()); err != nil {
+		if err := w.Store.MarkMailFailed(ctx, m.ID, m.LockedUntil, w.Now().UTC().Add(backoff), err.Error()); err != nil {
 			w.Log.Error("Recording a mail failure failed", "mail_id", m.ID, "error", err)
 		}
 		return
 	}
-	if err := w.Store.MarkMailSent(ctx, m.ID, w.Now().UTC()); err != nil {
+	if err := w.Store.MarkMailSent(ctx, m.ID, m.LockedUntil, w.Now().UTC()); err != nil {
 		// The lease runs out and the message is sent again under the same
 		// Message-ID; the outbox folder replaces its file.
 		w.Log.Error("Recording a sent mail failed", "mail_id", m.ID, "error", err)
