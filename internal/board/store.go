@@ -56,15 +56,21 @@ type Store interface {
 
 	// QueueMail adds a message to the outbox on its own.
 	QueueMail(ctx context.Context, msg mail.Message) error
-	// ClaimMail leases up to limit due outbox messages for lease.
+	// ClaimMail leases up to limit due outbox messages for lease. It takes
+	// only messages whose lease has ended or was released, and a takeover
+	// stores a later end than the lease it replaces, so the end it returns
+	// in OutboxMail.LockedUntil identifies the claim.
 	ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMail, error)
 	// MarkMailSent records delivery and erases the body, which holds tokens.
-	// lockedUntil is the OutboxMail.LockedUntil of the caller's claim.
+	// It returns ErrLeaseLost when the message no longer carries the lease
+	// that ends at lockedUntil, the OutboxMail.LockedUntil of the caller's
+	// claim. A lease that has ended still counts until another claim takes
+	// the message over.
 	MarkMailSent(ctx context.Context, id int64, lockedUntil, now time.Time) error
 	// OutboxDepth counts the messages not yet sent.
 	OutboxDepth(ctx context.Context) (int, error)
-	// MarkMailFailed schedules another attempt at next. lockedUntil is the
-	// OutboxMail.LockedUntil of the caller's claim.
+	// MarkMailFailed releases the lease and schedules another attempt at
+	// next. It returns ErrLeaseLost as MarkMailSent does.
 	MarkMailFailed(ctx context.Context, id int64, lockedUntil, next time.Time, reason string) error
 
 	// ExpirePosts marks active posts whose lifetime ended as expired.
@@ -94,10 +100,13 @@ type Store interface {
 	ConfirmAlert(ctx context.Context, id string, now time.Time) error
 	// Unsubscribe stops an alert; stopping it twice is not an error.
 	Unsubscribe(ctx context.Context, id string) error
-	// ClaimAlerts leases up to limit active alerts that are due.
+	// ClaimAlerts leases up to limit active alerts that are due, as
+	// ClaimMail does.
 	ClaimAlerts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Alert, error)
 	// FinishAlert records a run and queues its digest, when there is one.
-	// lockedUntil is the Alert.LockedUntil of the caller's claim.
+	// lockedUntil is the Alert.LockedUntil of the caller's claim. It returns
+	// ErrLeaseLost, and queues nothing, when another run took the alert
+	// over or the alert was unsubscribed during the run.
 	FinishAlert(ctx context.Context, id string, lockedUntil, checked, next time.Time, digest *mail.Message) error
 
 	// Secret returns the named server secret, creating it with generate on
@@ -143,6 +152,11 @@ type OutboxMail struct {
 
 // ErrIdempotencyKeyUsed is returned by CreatePost when the key is taken.
 var ErrIdempotencyKeyUsed = &Error{Code: Conflict, Message: "This Idempotency-Key was already used."}
+
+// ErrLeaseLost is returned by MarkMailSent, MarkMailFailed and FinishAlert
+// when the row no longer carries the caller's lease, because another worker
+// claimed it after the lease ran out or the lease was released.
+var ErrLeaseLost = &Error{Code: Conflict, Message: "Lease lost: another worker took this job over, or its lease was released."}
 
 // Blobs stores photo files under content-addressed keys.
 type Blobs interface {

@@ -55,7 +55,8 @@ func (s *Store) ConfirmAlert(ctx context.Context, id string, now time.Time) erro
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE alerts SET status = 'active', confirmed_at = $1, checked_at = $1, next_run_at = $1
 			WHERE id = $2 AND status = 'pending'`, ts(now), id)
-		return expectOne(ctx, tx, tag, err, "confirm alert", "alerts", id, "This alert is not waiting for confirmation.")
+		conflict := board.Errorf(board.Conflict, "This alert is not waiting for confirmation.")
+		return expectOne(ctx, tx, tag, err, "confirm alert", "alerts", id, conflict)
 	})
 }
 
@@ -98,13 +99,15 @@ func (s *Store) ClaimAlerts(ctx context.Context, now time.Time, lease time.Durat
 }
 
 // FinishAlert records a run: the time up to which posts were considered,
-// the next run, and the digest to send, if any, in one transaction.
+// the next run, and the digest to send, if any, in one transaction. It
+// changes nothing unless the alert still carries the caller's lease, which
+// Unsubscribe releases too.
 func (s *Store) FinishAlert(ctx context.Context, id string, lockedUntil, checked, next time.Time, digest *mail.Message) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE alerts SET checked_at = $1, next_run_at = $2, locked_until = NULL
-			WHERE id = $3 AND status = 'active'`, ts(checked), ts(next), id)
-		if err != nil {
-			return fmt.Errorf("finish alert: %w", err)
+		tag, err := tx.Exec(ctx, `UPDATE alerts SET checked_at = $1, next_run_at = $2, locked_until = NULL
+			WHERE id = $3 AND status = 'active' AND locked_until = $4`, ts(checked), ts(next), id, ts(lockedUntil))
+		if err := expectOne(ctx, tx, tag, err, "finish alert", "alerts", id, board.ErrLeaseLost); err != nil {
+			return err
 		}
 		if digest == nil {
 			return nil

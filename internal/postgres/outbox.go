@@ -77,24 +77,24 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 	return out, nil
 }
 
-// MarkMailSent records delivery and erases the bodies.
+// MarkMailSent records delivery and erases the bodies, if the message still
+// carries the caller's lease.
 func (s *Store) MarkMailSent(ctx context.Context, id int64, lockedUntil, now time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE mail_outbox SET sent_at = $1, locked_until = NULL, text_body = NULL, html_body = NULL, last_error = NULL
-		WHERE id = $2`, ts(now), id)
-	if err != nil {
-		return fmt.Errorf("mark mail sent: %w", err)
-	}
-	return nil
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE mail_outbox SET sent_at = $1, locked_until = NULL, text_body = NULL, html_body = NULL, last_error = NULL
+			WHERE id = $2 AND locked_until = $3`, ts(now), id, ts(lockedUntil))
+		return expectOne(ctx, tx, tag, err, "mark mail sent", "mail_outbox", id, board.ErrLeaseLost)
+	})
 }
 
-// MarkMailFailed releases the lease and schedules another attempt.
+// MarkMailFailed releases the lease and schedules another attempt, if the
+// message still carries the caller's lease.
 func (s *Store) MarkMailFailed(ctx context.Context, id int64, lockedUntil, next time.Time, reason string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE mail_outbox SET locked_until = NULL, next_attempt_at = $1, last_error = $2 WHERE id = $3`,
-		ts(next), reason, id)
-	if err != nil {
-		return fmt.Errorf("mark mail failed: %w", err)
-	}
-	return nil
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE mail_outbox SET locked_until = NULL, next_attempt_at = $1, last_error = $2
+			WHERE id = $3 AND locked_until = $4`, ts(next), reason, id, ts(lockedUntil))
+		return expectOne(ctx, tx, tag, err, "mark mail failed", "mail_outbox", id, board.ErrLeaseLost)
+	})
 }
 
 // OutboxDepth counts the messages not yet sent.

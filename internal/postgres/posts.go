@@ -201,7 +201,8 @@ func (s *Store) PublishPost(ctx context.Context, id string, now, expires time.Ti
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE posts SET status = 'active', published_at = $1, bumped_at = $1, expires_at = $2, updated_at = $1
 			WHERE id = $3 AND status = 'pending'`, ts(now), ts(expires), id)
-		return expectOne(ctx, tx, tag, err, "publish post", "posts", id, "This post is not pending.")
+		conflict := board.Errorf(board.Conflict, "This post is not pending.")
+		return expectOne(ctx, tx, tag, err, "publish post", "posts", id, conflict)
 	})
 }
 
@@ -211,7 +212,8 @@ func (s *Store) UpdatePost(ctx context.Context, p *board.Post, now time.Time) er
 		tag, err := tx.Exec(ctx, `UPDATE posts SET title = $1, body = $2, price_cents = $3, dup_key = $4, updated_at = $5
 			WHERE id = $6 AND (status = 'pending' OR (status = 'active' AND expires_at > $5))`,
 			p.Title, p.Body, p.PriceCents, board.DupKey(p), ts(now), p.ID)
-		if err := expectOne(ctx, tx, tag, err, "update post", "posts", p.ID, "This post can no longer be edited."); err != nil {
+		conflict := board.Errorf(board.Conflict, "This post can no longer be edited.")
+		if err := expectOne(ctx, tx, tag, err, "update post", "posts", p.ID, conflict); err != nil {
 			return err
 		}
 		for _, table := range []string{"post_images", "post_files"} {
@@ -229,7 +231,8 @@ func (s *Store) RenewPost(ctx context.Context, id string, now, renewableBefore, 
 		tag, err := tx.Exec(ctx, `UPDATE posts SET status = 'active', bumped_at = $1, expires_at = $2, updated_at = $1
 			WHERE id = $3 AND status IN ('active', 'expired') AND bumped_at <= $4`,
 			ts(now), ts(expires), id, ts(renewableBefore))
-		return expectOne(ctx, tx, tag, err, "renew post", "posts", id, "This post cannot be renewed yet.")
+		conflict := board.Errorf(board.Conflict, "This post cannot be renewed yet.")
+		return expectOne(ctx, tx, tag, err, "renew post", "posts", id, conflict)
 	})
 }
 
@@ -238,15 +241,16 @@ func (s *Store) DeletePost(ctx context.Context, id string, now time.Time) error 
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE posts SET status = 'deleted', body = '', email = '', phone = '', dup_key = '',
 			deleted_at = $1, updated_at = $1 WHERE id = $2 AND status <> 'deleted'`, ts(now), id)
-		return expectOne(ctx, tx, tag, err, "delete post", "posts", id, "This post is already deleted.")
+		conflict := board.Errorf(board.Conflict, "This post is already deleted.")
+		return expectOne(ctx, tx, tag, err, "delete post", "posts", id, conflict)
 	})
 }
 
 // expectOne returns nil when an UPDATE of the row of table with this id
 // changed it. Otherwise it returns ErrNotFound when no such row exists, and
-// a Conflict error with the message conflict when the row's state ruled the
-// change out. The table name goes into the SQL text, so it must be a constant.
-func expectOne(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, err error, action, table, id, conflict string) error {
+// conflict when the row's state ruled the change out. The table name goes
+// into the SQL text, so it must be a constant.
+func expectOne(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, err error, action, table string, id any, conflict error) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", action, err)
 	}
@@ -261,7 +265,7 @@ func expectOne(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, err error,
 	if !exists {
 		return board.ErrNotFound
 	}
-	return board.Errorf(board.Conflict, "%s", conflict)
+	return conflict
 }
 
 // ListPosts returns a page of live posts in keyset order.

@@ -53,7 +53,8 @@ func (s *Store) ConfirmAlert(ctx context.Context, id string, now time.Time) erro
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'active', confirmed_at = ?, checked_at = ?, next_run_at = ?
 			WHERE id = ? AND status = 'pending'`, micros(now), micros(now), micros(now), id)
-		return expectOne(ctx, tx, res, err, "confirm alert", "alerts", id, "This alert is not waiting for confirmation.")
+		conflict := board.Errorf(board.Conflict, "This alert is not waiting for confirmation.")
+		return expectOne(ctx, tx, res, err, "confirm alert", "alerts", id, conflict)
 	})
 }
 
@@ -94,13 +95,15 @@ func (s *Store) ClaimAlerts(ctx context.Context, now time.Time, lease time.Durat
 }
 
 // FinishAlert records a run: the time up to which posts were considered,
-// the next run, and the digest to send, if any, in one transaction.
+// the next run, and the digest to send, if any, in one transaction. It
+// changes nothing unless the alert still carries the caller's lease, which
+// Unsubscribe releases too.
 func (s *Store) FinishAlert(ctx context.Context, id string, lockedUntil, checked, next time.Time, digest *mail.Message) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE alerts SET checked_at = ?, next_run_at = ?, locked_until = NULL
-			WHERE id = ? AND status = 'active'`, micros(checked), micros(next), id)
-		if err != nil {
-			return fmt.Errorf("finish alert: %w", err)
+		res, err := tx.ExecContext(ctx, `UPDATE alerts SET checked_at = ?, next_run_at = ?, locked_until = NULL
+			WHERE id = ? AND status = 'active' AND locked_until = ?`, micros(checked), micros(next), id, micros(lockedUntil))
+		if err := expectOne(ctx, tx, res, err, "finish alert", "alerts", id, board.ErrLeaseLost); err != nil {
+			return err
 		}
 		if digest == nil {
 			return nil

@@ -67,27 +67,23 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 	return out, err
 }
 
-// MarkMailSent records delivery and erases the bodies.
+// MarkMailSent records delivery and erases the bodies, if the message still
+// carries the caller's lease.
 func (s *Store) MarkMailSent(ctx context.Context, id int64, lockedUntil, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET sent_at = ?, locked_until = NULL, text_body = NULL, html_body = NULL, last_error = NULL
-			WHERE id = ?`, micros(now), id)
-		if err != nil {
-			return fmt.Errorf("mark mail sent: %w", err)
-		}
-		return nil
+		res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET sent_at = ?, locked_until = NULL, text_body = NULL, html_body = NULL, last_error = NULL
+			WHERE id = ? AND locked_until = ?`, micros(now), id, micros(lockedUntil))
+		return expectOne(ctx, tx, res, err, "mark mail sent", "mail_outbox", id, board.ErrLeaseLost)
 	})
 }
 
-// MarkMailFailed releases the lease and schedules another attempt.
+// MarkMailFailed releases the lease and schedules another attempt, if the
+// message still carries the caller's lease.
 func (s *Store) MarkMailFailed(ctx context.Context, id int64, lockedUntil, next time.Time, reason string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET locked_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?`,
-			micros(next), reason, id)
-		if err != nil {
-			return fmt.Errorf("mark mail failed: %w", err)
-		}
-		return nil
+		res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET locked_until = NULL, next_attempt_at = ?, last_error = ?
+			WHERE id = ? AND locked_until = ?`, micros(next), reason, id, micros(lockedUntil))
+		return expectOne(ctx, tx, res, err, "mark mail failed", "mail_outbox", id, board.ErrLeaseLost)
 	})
 }
 

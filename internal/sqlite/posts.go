@@ -181,7 +181,8 @@ func (s *Store) PublishPost(ctx context.Context, id string, now, expires time.Ti
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE posts SET status = 'active', published_at = ?, bumped_at = ?, expires_at = ?, updated_at = ?
 			WHERE id = ? AND status = 'pending'`, micros(now), micros(now), micros(expires), micros(now), id)
-		return expectOne(ctx, tx, res, err, "publish post", "posts", id, "This post is not pending.")
+		conflict := board.Errorf(board.Conflict, "This post is not pending.")
+		return expectOne(ctx, tx, res, err, "publish post", "posts", id, conflict)
 	})
 }
 
@@ -191,7 +192,8 @@ func (s *Store) UpdatePost(ctx context.Context, p *board.Post, now time.Time) er
 		res, err := tx.ExecContext(ctx, `UPDATE posts SET title = ?, body = ?, price_cents = ?, dup_key = ?, updated_at = ?
 			WHERE id = ? AND (status = 'pending' OR (status = 'active' AND expires_at > ?))`,
 			p.Title, p.Body, p.PriceCents, board.DupKey(p), micros(now), p.ID, micros(now))
-		if err := expectOne(ctx, tx, res, err, "update post", "posts", p.ID, "This post can no longer be edited."); err != nil {
+		conflict := board.Errorf(board.Conflict, "This post can no longer be edited.")
+		if err := expectOne(ctx, tx, res, err, "update post", "posts", p.ID, conflict); err != nil {
 			return err
 		}
 		for _, table := range []string{"post_images", "post_files"} {
@@ -209,7 +211,8 @@ func (s *Store) RenewPost(ctx context.Context, id string, now, renewableBefore, 
 		res, err := tx.ExecContext(ctx, `UPDATE posts SET status = 'active', bumped_at = ?, expires_at = ?, updated_at = ?
 			WHERE id = ? AND status IN ('active', 'expired') AND bumped_at <= ?`,
 			micros(now), micros(expires), micros(now), id, micros(renewableBefore))
-		return expectOne(ctx, tx, res, err, "renew post", "posts", id, "This post cannot be renewed yet.")
+		conflict := board.Errorf(board.Conflict, "This post cannot be renewed yet.")
+		return expectOne(ctx, tx, res, err, "renew post", "posts", id, conflict)
 	})
 }
 
@@ -218,15 +221,16 @@ func (s *Store) DeletePost(ctx context.Context, id string, now time.Time) error 
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE posts SET status = 'deleted', body = '', email = '', phone = '', dup_key = '', deleted_at = ?, updated_at = ?
 			WHERE id = ? AND status <> 'deleted'`, micros(now), micros(now), id)
-		return expectOne(ctx, tx, res, err, "delete post", "posts", id, "This post is already deleted.")
+		conflict := board.Errorf(board.Conflict, "This post is already deleted.")
+		return expectOne(ctx, tx, res, err, "delete post", "posts", id, conflict)
 	})
 }
 
 // expectOne returns nil when an UPDATE of the row of table with this id
 // changed it. Otherwise it returns ErrNotFound when no such row exists, and
-// a Conflict error with the message conflict when the row's state ruled the
-// change out. The table name goes into the SQL text, so it must be a constant.
-func expectOne(ctx context.Context, tx *sql.Tx, res sql.Result, err error, action, table, id, conflict string) error {
+// conflict when the row's state ruled the change out. The table name goes
+// into the SQL text, so it must be a constant.
+func expectOne(ctx context.Context, tx *sql.Tx, res sql.Result, err error, action, table string, id any, conflict error) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", action, err)
 	}
@@ -245,7 +249,7 @@ func expectOne(ctx context.Context, tx *sql.Tx, res sql.Result, err error, actio
 	if !exists {
 		return board.ErrNotFound
 	}
-	return board.Errorf(board.Conflict, "%s", conflict)
+	return conflict
 }
 
 // ListPosts returns a page of live posts in keyset order.

@@ -78,3 +78,93 @@ func testAlertLeases(t *testing.T, s board.Store) {
 		t.Errorf("confirming a missing alert: got %v, want ErrNotFound", err)
 	}
 }
+
+// testExpiredAlertLeaseIsFenced has a first run whose lease runs out, and a
+// second run that claims the alert meanwhile. The first run's FinishAlert
+// must fail with ErrLeaseLost, queue no digest and leave the alert as the
+// second run found it. A run of an alert unsubscribed meanwhile must not
+// queue its digest either.
+func testExpiredAlertLeaseIsFenced(t *testing.T, s board.Store) {
+	ctx := context.Background()
+	assertDepth := func(when string, want int) {
+		t.Helper()
+		got, err := s.OutboxDepth(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: got depth %d, want %d", when, got, want)
+		}
+	}
+	claimOne := func(now time.Time) board.Alert {
+		t.Helper()
+		got, err := s.ClaimAlerts(ctx, now, time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 {
+			t.Fatalf("claim at %v: got %d alerts, want 1", now, len(got))
+		}
+		return got[0]
+	}
+	a := &board.Alert{ID: "alert1", Email: "a@example.com", Query: "q=bike", Label: "bike", CreatedAt: t0}
+	if err := s.CreateAlert(ctx, a, message("alert1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ConfirmAlert(ctx, a.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	assertDepth("after the confirmation message", 1)
+
+	first := claimOne(t0)
+	second := claimOne(t0.Add(2 * time.Minute))
+	digest := message("stale-digest")
+	err := s.FinishAlert(ctx, a.ID, first.LockedUntil, t0.Add(time.Second), t0.Add(2*time.Minute), &digest)
+	if !errors.Is(err, board.ErrLeaseLost) {
+		t.Errorf("first run: got %v, want ErrLeaseLost", err)
+	}
+	assertDepth("after the first run", 1)
+	got, err := s.Alert(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.CheckedAt.Equal(t0) {
+		t.Errorf("got checked %v after the first run, want %v unchanged", got.CheckedAt, t0)
+	}
+	if due, err := s.ClaimAlerts(ctx, t0.Add(150*time.Second), time.Minute, 10); err != nil || len(due) != 0 {
+		t.Errorf("claim after the first run: got %d alerts, %v; want none while the second lease runs", len(due), err)
+	}
+
+	digest = message("digest")
+	checked := t0.Add(2 * time.Minute)
+	if err := s.FinishAlert(ctx, a.ID, second.LockedUntil, checked, t0.Add(24*time.Hour), &digest); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	assertDepth("after the second run", 2)
+	got, err = s.Alert(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.CheckedAt.Equal(checked) {
+		t.Errorf("got checked %v after the second run, want %v", got.CheckedAt, checked)
+	}
+	err = s.FinishAlert(ctx, a.ID, second.LockedUntil, checked, t0.Add(time.Hour), nil)
+	if !errors.Is(err, board.ErrLeaseLost) {
+		t.Errorf("second run finished twice: got %v, want ErrLeaseLost", err)
+	}
+
+	third := claimOne(t0.Add(24 * time.Hour))
+	if err := s.Unsubscribe(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	digest = message("unwanted-digest")
+	err = s.FinishAlert(ctx, a.ID, third.LockedUntil, t0.Add(24*time.Hour), t0.Add(48*time.Hour), &digest)
+	if !errors.Is(err, board.ErrLeaseLost) {
+		t.Errorf("run of an alert unsubscribed meanwhile: got %v, want ErrLeaseLost", err)
+	}
+	assertDepth("after the run of the unsubscribed alert", 2)
+
+	if err := s.FinishAlert(ctx, "missing", third.LockedUntil, t0, t0, nil); !errors.Is(err, board.ErrNotFound) {
+		t.Errorf("missing alert: got %v, want ErrNotFound", err)
+	}
+}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -246,5 +247,117 @@ func testClaimTakesEarliestDueMailFirst(t *testing.T, s board.Store) {
 	}
 	if got, want := claimMessageIDs(t, s, at, 1), []string{"late@example.com"}; !slices.Equal(got, want) {
 		t.Errorf("third claim: got %v, want %v", got, want)
+	}
+}
+
+// claimOneMail claims the mail due at now for a minute and expects exactly
+// one message.
+func claimOneMail(t *testing.T, s board.Store, now time.Time) board.OutboxMail {
+	t.Helper()
+	batch, err := s.ClaimMail(context.Background(), now, time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch) != 1 {
+		t.Fatalf("claim at %v: got %d messages, want 1", now, len(batch))
+	}
+	return batch[0]
+}
+
+// testExpiredMailLeaseIsFenced has a first worker whose lease runs out
+// while it sends a message, and a second worker that claims the message
+// meanwhile. The first worker's marks must fail with ErrLeaseLost and
+// change nothing, so that the second lease still keeps other workers from
+// sending the message again.
+func testExpiredMailLeaseIsFenced(t *testing.T, s board.Store) {
+	ctx := context.Background()
+	assertDepth := func(when string, want int) {
+		t.Helper()
+		got, err := s.OutboxDepth(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: got depth %d, want %d", when, got, want)
+		}
+	}
+	if err := s.QueueMail(ctx, message("slow")); err != nil {
+		t.Fatal(err)
+	}
+
+	first := claimOneMail(t, s, t0)
+	second := claimOneMail(t, s, t0.Add(2*time.Minute))
+	if !second.LockedUntil.After(first.LockedUntil) {
+		t.Errorf("got second lease until %v, want after the first, %v", second.LockedUntil, first.LockedUntil)
+	}
+
+	during := t0.Add(150 * time.Second)
+	err := s.MarkMailFailed(ctx, first.ID, first.LockedUntil, t0.Add(2*time.Minute), "timed out")
+	if !errors.Is(err, board.ErrLeaseLost) {
+		t.Errorf("failure marked by the first worker: got %v, want ErrLeaseLost", err)
+	}
+	if got := claimMessageIDs(t, s, during, 10); len(got) != 0 {
+		t.Errorf("claim after the first worker's failure: got %v, want none while the second lease runs", got)
+	}
+	err = s.MarkMailSent(ctx, first.ID, first.LockedUntil, during)
+	if !errors.Is(err, board.ErrLeaseLost) {
+		t.Errorf("delivery marked by the first worker: got %v, want ErrLeaseLost", err)
+	}
+	assertDepth("after the first worker's marks", 1)
+	if got := claimMessageIDs(t, s, during, 10); len(got) != 0 {
+		t.Errorf("claim after the first worker's delivery: got %v, want none while the second lease runs", got)
+	}
+
+	// The second worker's marks work. Its failure brings the message back,
+	// bodies included, so the first worker's marks erased nothing.
+	if err := s.MarkMailFailed(ctx, second.ID, second.LockedUntil, t0.Add(3*time.Minute), "timed out"); err != nil {
+		t.Fatalf("failure marked by the second worker: %v", err)
+	}
+	third := claimOneMail(t, s, t0.Add(3*time.Minute))
+	if third.Attempts != 3 {
+		t.Errorf("got attempt %d, want 3", third.Attempts)
+	}
+	if m := third.Message; m.Text != "t" || m.HTML != "h" {
+		t.Errorf("got text %q and HTML %q, want the bodies as queued", m.Text, m.HTML)
+	}
+	if err := s.MarkMailSent(ctx, third.ID, third.LockedUntil, t0.Add(3*time.Minute)); err != nil {
+		t.Fatalf("delivery marked by the third worker: %v", err)
+	}
+	assertDepth("after delivery", 0)
+
+	// Recording the delivery released the lease, so the third worker cannot
+	// mark the message again.
+	err = s.MarkMailFailed(ctx, third.ID, third.LockedUntil, t0.Add(4*time.Minute), "timed out")
+	if !errors.Is(err, board.ErrLeaseLost) {
+		t.Errorf("failure marked after delivery: got %v, want ErrLeaseLost", err)
+	}
+	assertDepth("after a failure marked after delivery", 0)
+
+	if err := s.MarkMailSent(ctx, 1<<40, third.LockedUntil, t0); !errors.Is(err, board.ErrNotFound) {
+		t.Errorf("delivery of an unknown message: got %v, want ErrNotFound", err)
+	}
+	if err := s.MarkMailFailed(ctx, 1<<40, third.LockedUntil, t0, "timed out"); !errors.Is(err, board.ErrNotFound) {
+		t.Errorf("failure of an unknown message: got %v, want ErrNotFound", err)
+	}
+}
+
+// testLateMailMarkWithoutTakeover expects a worker whose lease ran out to
+// still mark the message sent while no other worker has claimed it, so a
+// slow delivery is not sent a second time.
+func testLateMailMarkWithoutTakeover(t *testing.T, s board.Store) {
+	ctx := context.Background()
+	if err := s.QueueMail(ctx, message("slow")); err != nil {
+		t.Fatal(err)
+	}
+	m := claimOneMail(t, s, t0)
+	if err := s.MarkMailSent(ctx, m.ID, m.LockedUntil, t0.Add(5*time.Minute)); err != nil {
+		t.Fatalf("got %v, want the delivery recorded", err)
+	}
+	n, err := s.OutboxDepth(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("got depth %d, want 0", n)
 	}
 }

@@ -33,7 +33,10 @@ func RunStore(t *testing.T, open func(t *testing.T) board.Store) {
 		{"outbox depth counts unsent mail", testOutboxDepthCountsUnsentMail},
 		{"claim takes earliest due mail first", testClaimTakesEarliestDueMailFirst},
 		{"concurrent claimers get disjoint mail", testConcurrentClaimersGetDisjointMail},
+		{"expired mail lease is fenced", testExpiredMailLeaseIsFenced},
+		{"late mail mark without takeover", testLateMailMarkWithoutTakeover},
 		{"alert leases", testAlertLeases},
+		{"expired alert lease is fenced", testExpiredAlertLeaseIsFenced},
 		{"secret is shared by concurrent callers", testSecretIsShared},
 	}
 	for _, tc := range tests {
