@@ -347,7 +347,7 @@ func (s *Server) replyToPost(w http.ResponseWriter, r *http.Request) {
 		s.renderPost(w, r, http.StatusBadRequest, p, form)
 		return
 	}
-	if !s.limiter.take("reply:"+clientIP(r), 5, 0.5) {
+	if !s.limiter.take("reply:"+s.clientKey(r), 5, 0.5) {
 		form.Errors = map[string]string{"message": "You have sent many messages. Please wait a few minutes."}
 		s.renderPost(w, r, http.StatusTooManyRequests, p, form)
 		return

@@ -119,12 +119,11 @@ func (s *Server) devOutbox(r *http.Request) bool {
 	if s.outbox == nil {
 		return false
 	}
-	ip := net.ParseIP(clientIP(r))
 	host := r.Host
 	if h, _, err := net.SplitHostPort(r.Host); err == nil {
 		host = h
 	}
 	hostIP := net.ParseIP(host)
 	localHost := host == "localhost" || (hostIP != nil && hostIP.IsLoopback())
-	return ip != nil && ip.IsLoopback() && localHost
+	return fromThisMachine(r) && localHost
 }

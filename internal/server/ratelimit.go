@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -83,21 +82,9 @@ type RateLimit struct {
 // so parallel requests cannot all pass one check; refundPost gives it back
 // when the request failed, so someone fixing typos is never blocked.
 func (s *Server) takePost(r *http.Request) bool {
-	return s.limiter.take("post:"+clientIP(r), s.postLimit.Burst, s.postLimit.PerMinute)
+	return s.limiter.take("post:"+s.clientKey(r), s.postLimit.Burst, s.postLimit.PerMinute)
 }
 
 func (s *Server) refundPost(r *http.Request) {
-	s.limiter.refund("post:"+clientIP(r), s.postLimit.Burst)
-}
-
-// clientIP returns the address of the connection's peer.
-//
-// NOTE: behind a proxy or load balancer this is the proxy's address, so
-// the limits then apply to all clients together.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	s.limiter.refund("post:"+s.clientKey(r), s.postLimit.Burst)
 }

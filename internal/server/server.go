@@ -9,8 +9,8 @@ import (
 	"crypto/subtle"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/corkboard/corkboard/internal/board"
@@ -31,6 +31,10 @@ type Server struct {
 	metrics      *metrics.Metrics
 	metricsToken string
 	handler      http.Handler
+
+	// trustedProxies are the peers whose X-Forwarded-For entries
+	// clientAddr trusts.
+	trustedProxies []netip.Prefix
 }
 
 // Config lists what New needs.
@@ -42,6 +46,11 @@ type Config struct {
 	Outbox *mail.Dir
 	// PostLimit bounds how many posts one client address creates.
 	PostLimit RateLimit
+	// TrustedProxies are the load balancers and CDN servers in front of
+	// this server. Requests from them are counted against the client
+	// address they report in X-Forwarded-For. When empty, no proxy is
+	// trusted.
+	TrustedProxies []netip.Prefix
 	// PhotoBaseURL, when set, is the public URL of /photos/, such as a CDN.
 	PhotoBaseURL string
 	// Metrics, when set, counts requests and serves /metrics to clients on
@@ -71,6 +80,8 @@ func New(ctx context.Context, c Config) (*Server, error) {
 		photoBase:    "/photos",
 		metrics:      c.Metrics,
 		metricsToken: c.MetricsToken,
+
+		trustedProxies: c.TrustedProxies,
 	}
 	if c.PhotoBaseURL != "" {
 		s.photoBase = c.PhotoBaseURL
@@ -87,7 +98,7 @@ func New(ctx context.Context, c Config) (*Server, error) {
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	allowed := s.metricsToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.metricsToken)) == 1
-	if ip := net.ParseIP(clientIP(r)); ip != nil && ip.IsLoopback() && s.metricsToken == "" {
+	if fromThisMachine(r) && s.metricsToken == "" {
 		allowed = true
 	}
 	if s.metrics == nil || !allowed {
