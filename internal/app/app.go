@@ -210,7 +210,7 @@ func (a *App) Run(ctx context.Context) error {
 		outbox = a.Outbox
 	}
 	srv, err := server.New(ctx, server.Config{Service: a.Service, Log: a.Log, Outbox: outbox, PhotoBaseURL: a.Config.PhotoBaseURL,
-		Metrics: a.Metrics, MetricsToken: a.Config.MetricsToken,
+		Metrics: a.Metrics, MetricsToken: a.Config.MetricsToken, TrustedProxies: a.Config.trustedProxies,
 		PostLimit: server.RateLimit{Burst: float64(a.Config.PostBurst), PerMinute: float64(a.Config.PostRate) / 60}})
 	if err != nil {
 		return err

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"github.com/corkboard/corkboard/internal/blobs"
 	cbmail "github.com/corkboard/corkboard/internal/mail"
+	"github.com/corkboard/corkboard/internal/server"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -29,6 +31,13 @@ type Config struct {
 	PostRate   int    // posts one client address may create per hour after the burst
 	Nearby     int    // miles between region centres for regions to count as nearby
 	DevOutbox  bool   // serve /dev/outbox to browsers on this machine
+
+	// TrustedProxies lists the load balancers and CDN servers in front of
+	// the app, as comma-separated IP addresses and CIDR ranges. Requests
+	// from them count against the client address in X-Forwarded-For.
+	// Validate parses it into trustedProxies.
+	TrustedProxies string
+	trustedProxies []netip.Prefix
 
 	// MetricsToken, when set, lets a scraper with this bearer token read
 	// /metrics from anywhere; without it only this machine can.
@@ -131,6 +140,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.PostBurst, "post-burst", envInt("POST_BURST", 10), "posts one client address may create at once (env CORKBOARD_POST_BURST)")
 	fs.IntVar(&c.PostRate, "post-rate", envInt("POST_RATE", 60), "posts per hour one client address may create after the burst (env CORKBOARD_POST_RATE)")
 	fs.IntVar(&c.Nearby, "nearby-miles", envInt("NEARBY_MILES", 100), "regions whose centres lie within this many miles are nearby (env CORKBOARD_NEARBY_MILES)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated IP addresses and CIDR ranges of proxies whose X-Forwarded-For names the client, like 10.0.0.0/8,127.0.0.1; default none (env CORKBOARD_TRUSTED_PROXIES)")
 	fs.BoolVar(&c.DevOutbox, "dev-outbox", envBool("DEV_OUTBOX"), "show the outbox folder's emails at /dev/outbox to browsers on this machine; for development only (env CORKBOARD_DEV_OUTBOX)")
 	// The URL may hold a password, so it comes from the environment only.
 	c.DatabaseURL = os.Getenv("CORKBOARD_DATABASE_URL")
@@ -191,6 +201,11 @@ func (c *Config) Validate() error {
 	if c.Nearby < 1 || c.Nearby > 1000 {
 		return fmt.Errorf("--nearby-miles (CORKBOARD_NEARBY_MILES) must be a whole number from 1 to 1000")
 	}
+	proxies, err := server.ParseTrustedProxies(c.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies (CORKBOARD_TRUSTED_PROXIES): %w", err)
+	}
+	c.trustedProxies = proxies
 	if len(c.ReplicaURLs) > 0 && c.DatabaseURL == "" {
 		return fmt.Errorf("CORKBOARD_DATABASE_REPLICA_URLS needs CORKBOARD_DATABASE_URL: replicas serve PostgreSQL")
 	}
