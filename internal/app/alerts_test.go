@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/corkboard/corkboard/internal/board"
+	cbmail "github.com/corkboard/corkboard/internal/mail"
 )
 
 var alertLink = regexp.MustCompile(`https?://[^\s"<>]+/alerts/[a-z0-9]{16}/[A-Za-z0-9_-]{32}`)
@@ -99,4 +103,70 @@ func TestAlertFlow(t *testing.T) {
 			t.Errorf("got status %d, want 404", got)
 		}
 	})
+}
+
+// takeoverStore lets another run claim every alert just before a run
+// finishes it, as if the run had outlasted its lease. It counts the
+// digests that runs tried to queue.
+type takeoverStore struct {
+	board.Store
+	digests int
+}
+
+func (s *takeoverStore) FinishAlert(ctx context.Context, id string, lockedUntil, checked, next time.Time, digest *cbmail.Message) error {
+	if digest != nil {
+		s.digests++
+	}
+	if _, err := s.Store.ClaimAlerts(ctx, lockedUntil, time.Hour, 10); err != nil {
+		return err
+	}
+	return s.Store.FinishAlert(ctx, id, lockedUntil, checked, next, digest)
+}
+
+// TestAlertLeaseLost expects a run whose alert another run took over to
+// count no digest and to log the lost lease, not a failed run.
+func TestAlertLeaseLost(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t)
+	// The alert is confirmed a minute before the post is published, so the
+	// run finds the post. Its confirmation message is queued after the
+	// post's, which publishPost waits for.
+	confirmed := s.Clock.Now()
+	s.Clock.Advance(time.Minute)
+	s.publishPost(map[string]any{"title": "Fixie bike", "price": "300", "category": "bikes", "zip": "02134", "email": "seller@example.com"})
+	a := &board.Alert{ID: "abcdefghijklmnop", Email: "watcher@example.com", Label: "bikes", CreatedAt: confirmed,
+		Query: board.SearchQueryString(board.Search{Region: "boston", Category: "bikes"})}
+	confirm := cbmail.Message{ID: "confirm@example.com", From: "c@example.com", To: a.Email, Subject: "Confirm", Text: "t", Date: confirmed}
+	if err := s.Store.CreateAlert(ctx, a, confirm); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Store.ConfirmAlert(ctx, a.ID, confirmed); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs bytes.Buffer
+	store := &takeoverStore{Store: s.Store}
+	svc := board.NewService(board.ServiceConfig{
+		Store: store, Places: s.Service.Places, Categories: s.Service.Categories, Mail: s.Service.Mail,
+		Log: slog.New(slog.NewTextHandler(&logs, nil)), SiteName: s.Service.SiteName,
+		BaseURL: s.Service.BaseURL, MailFrom: s.Service.MailFrom,
+	})
+	svc.Now = s.Clock.Now
+	s.Clock.Advance(time.Minute)
+	n, err := svc.RunAlerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if store.digests != 1 {
+		t.Fatalf("run tried to queue %d digests, want 1 for the new post", store.digests)
+	}
+	if n != 0 {
+		t.Errorf("got %d digests counted, want 0 from a run that lost its lease", n)
+	}
+	if want := `level=INFO msg="Alert lease lost" alert_id=` + a.ID; !strings.Contains(logs.String(), want) {
+		t.Errorf("want a log line with %s, got:\n%s", want, logs.String())
+	}
+	if strings.Contains(logs.String(), "Alert run failed") {
+		t.Errorf("want no failed run logged, got:\n%s", logs.String())
+	}
 }

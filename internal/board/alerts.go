@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/url"
 	"time"
 )
@@ -156,6 +157,12 @@ func (s *Service) RunAlerts(ctx context.Context) (int, error) {
 		}
 		for i := range due {
 			ok, err := s.runAlert(ctx, &due[i], now)
+			if errors.Is(err, ErrLeaseLost) {
+				// Another run took the alert over after this lease ran out,
+				// or the alert was unsubscribed. The run queued nothing.
+				s.Log.Info("Alert lease lost", "alert_id", due[i].ID, "locked_until", due[i].LockedUntil)
+				continue
+			}
 			if err != nil {
 				s.Log.Error("Alert run failed", "alert_id", due[i].ID, "error", err)
 				continue

@@ -4,6 +4,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math"
 	"sync"
@@ -112,12 +113,25 @@ func (w *Worker) deliver(ctx context.Context, m board.OutboxMail) {
 	if err != nil {
 		backoff := time.Duration(math.Min(30*math.Pow(2, float64(m.Attempts-1)), 6*3600)) * time.Second
 		w.Log.Warn("Mail delivery failed", "mail_id", m.ID, "attempt", m.Attempts, "retry_in", backoff.String(), "error", err)
-		if err := w.Store.MarkMailFailed(ctx, m.ID, m.LockedUntil, w.Now().UTC().Add(backoff), err.Error()); err != nil {
+		err := w.Store.MarkMailFailed(ctx, m.ID, m.LockedUntil, w.Now().UTC().Add(backoff), err.Error())
+		if errors.Is(err, board.ErrLeaseLost) {
+			// The worker that took the message over decides its retry.
+			w.Log.Warn("Mail lease lost", "mail_id", m.ID, "locked_until", m.LockedUntil)
+		} else if err != nil {
 			w.Log.Error("Recording a mail failure failed", "mail_id", m.ID, "error", err)
 		}
 		return
 	}
-	if err := w.Store.MarkMailSent(ctx, m.ID, m.LockedUntil, w.Now().UTC()); err != nil {
+	err = w.Store.MarkMailSent(ctx, m.ID, m.LockedUntil, w.Now().UTC())
+	if errors.Is(err, board.ErrLeaseLost) {
+		// The delivery took longer than the lease and another worker claimed
+		// the message, so the recipient may get it twice, under the same
+		// Message-ID. The mark changed nothing, and that worker records
+		// its own result.
+		w.Log.Warn("Mail lease lost", "mail_id", m.ID, "locked_until", m.LockedUntil, "ref", ref)
+		return
+	}
+	if err != nil {
 		// The lease runs out and the message is sent again under the same
 		// Message-ID; the outbox folder replaces its file.
 		w.Log.Error("Recording a sent mail failed", "mail_id", m.ID, "error", err)

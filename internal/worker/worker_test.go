@@ -1,11 +1,14 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -121,5 +124,66 @@ func TestSweepRemovesPhotosAfterGrace(t *testing.T) {
 	f.worker.Sweep(ctx)
 	if _, err := f.blobs.Get(ctx, key); !errors.Is(err, board.ErrNotFound) {
 		t.Errorf("got %v after the grace period, want the photo removed", err)
+	}
+}
+
+// senderFunc sends a message by calling the function.
+type senderFunc func(msg mail.Message) error
+
+func (f senderFunc) Send(_ context.Context, msg mail.Message) (string, error) {
+	return msg.ID, f(msg)
+}
+
+// TestMailLeaseLost has a second worker claim a message while the first
+// one is still sending it, after the first lease ran out. The first worker
+// must log the lost lease, not a failure to record the result, and leave
+// the message to the second worker.
+func TestMailLeaseLost(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		sendErr error
+	}{
+		{"after delivery", nil},
+		{"after failed delivery", errors.New("connection reset")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			f := setup(t)
+			f.addPost(t, "aaaaaaaaaaaaaaaa")
+			var logs bytes.Buffer
+			f.worker.Log = slog.New(slog.NewTextHandler(&logs, nil))
+			var observed []error
+			f.worker.Observe = func(job string, err error) { observed = append(observed, err) }
+			var second []board.OutboxMail
+			f.worker.Sender = senderFunc(func(mail.Message) error {
+				f.now = f.now.Add(3 * time.Minute)
+				var err error
+				second, err = f.store.ClaimMail(ctx, f.now, 2*time.Minute, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tc.sendErr
+			})
+
+			f.worker.DeliverMail(ctx)
+			if len(second) != 1 {
+				t.Fatalf("second worker got %d messages, want the one being sent", len(second))
+			}
+			want := fmt.Sprintf(`level=WARN msg="Mail lease lost" mail_id=%d`, second[0].ID)
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("want a log line with %s, got:\n%s", want, logs.String())
+			}
+			if strings.Contains(logs.String(), "level=ERROR") {
+				t.Errorf("want no error logged, got:\n%s", logs.String())
+			}
+			if len(observed) != 1 || observed[0] != tc.sendErr {
+				t.Errorf("got job results %v, want only the delivery's result %v", observed, tc.sendErr)
+			}
+
+			// The second worker's lease is intact, so its mark works.
+			if err := f.store.MarkMailSent(ctx, second[0].ID, second[0].LockedUntil, f.now); err != nil {
+				t.Errorf("second worker's delivery: %v", err)
+			}
+		})
 	}
 }
