@@ -101,7 +101,16 @@ func (w *Worker) DeliverMail(ctx context.Context) {
 		if len(batch) == 0 {
 			return
 		}
-		for _, m := range batch {
+		for i, m := range batch {
+			// The messages of a batch are sent one after another, and 20
+			// slow deliveries of up to the SMTP timeout can outlast the
+			// lease. Another worker may have claimed the rest by then, so
+			// they are left to the next claim. That claim counts another
+			// attempt, so a later failure waits one backoff step longer.
+			if !w.Now().Before(m.LockedUntil) {
+				w.Log.Warn("Mail lease ended before sending", "mail_id", m.ID, "skipped", len(batch)-i)
+				break
+			}
 			w.deliver(ctx, m)
 		}
 	}

@@ -187,3 +187,41 @@ func TestMailLeaseLost(t *testing.T) {
 		})
 	}
 }
+
+// TestMailLeaseEndsInBatch has the first delivery of a batch take longer
+// than the lease, and a second worker claim the batch meanwhile. The first
+// worker must not send the rest of the batch, which the second worker now
+// holds.
+func TestMailLeaseEndsInBatch(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	f.addPost(t, "aaaaaaaaaaaaaaaa")
+	f.addPost(t, "bbbbbbbbbbbbbbbb")
+	var logs bytes.Buffer
+	f.worker.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	var sent []string
+	var second []board.OutboxMail
+	f.worker.Sender = senderFunc(func(msg mail.Message) error {
+		sent = append(sent, msg.ID)
+		if len(sent) == 1 {
+			f.now = f.now.Add(3 * time.Minute)
+			var err error
+			second, err = f.store.ClaimMail(ctx, f.now, 2*time.Minute, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return nil
+	})
+
+	f.worker.DeliverMail(ctx)
+	if len(second) != 2 {
+		t.Fatalf("second worker got %d messages, want both", len(second))
+	}
+	if len(sent) != 1 {
+		t.Errorf("first worker sent %v, want only the first message", sent)
+	}
+	if !strings.Contains(logs.String(), `level=WARN msg="Mail lease ended before sending"`) {
+		t.Errorf("want the skipped message logged, got:\n%s", logs.String())
+	}
+}
