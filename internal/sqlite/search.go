@@ -80,7 +80,7 @@ func (s *Store) SearchPosts(ctx context.Context, q board.SearchQuery) ([]board.H
 		// Only the newest post of each group of duplicates is shown.
 		w.add(`NOT EXISTS (SELECT 1 FROM posts d WHERE d.dup_key = p.dup_key AND d.dup_key <> ''
 			AND d.status = 'active' AND d.expires_at > ?
-			AND (d.bumped_at > p.bumped_at OR (d.bumped_at = p.bumped_at AND d.id > p.id)))`, micros(q.Now))
+			AND (d.bumped_at, d.id) > (p.bumped_at, p.id))`, micros(q.Now))
 	}
 
 	// sortValue is the expression the order and the cursor use; nullsLast
