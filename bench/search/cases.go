@@ -145,5 +145,8 @@ func otherCases() []searchCase {
 		single("new-york, ZIP 10001 + 50 mi, distance", board.Search{Region: "new-york", ZIP: "10001", Miles: 50, Sort: board.SortDistance}),
 		single("new-york, q=bike, relevance", board.Search{Region: "new-york", Text: "bike", Sort: board.SortRelevance}),
 		single("all regions, q=bike, newest", board.Search{Text: "bike"}),
+		single("new-york, posted today", board.Search{Region: "new-york", Today: true}),
+		single("new-york, q=bike, bundle duplicates", board.Search{Region: "new-york", Text: "bike", Bundle: true}),
+		single("new-york, furniture, bundle duplicates", board.Search{Region: "new-york", Category: "furniture", Bundle: true}),
 	}
 }
