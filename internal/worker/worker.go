@@ -88,6 +88,11 @@ func (w *Worker) Run(ctx context.Context) {
 
 const mailLease = 2 * time.Minute
 
+// mailSendReserve is the lease time a message needs left for its send to
+// start. It exceeds mail.DefaultSMTPTimeout, so a send ends before its lease
+// does and another worker cannot claim the message while it is sent.
+const mailSendReserve = 45 * time.Second
+
 // DeliverMail sends every due outbox message once. A failed delivery is
 // retried with exponential backoff from 30 seconds up to 6 hours.
 func (w *Worker) DeliverMail(ctx context.Context) {
@@ -103,12 +108,11 @@ func (w *Worker) DeliverMail(ctx context.Context) {
 		}
 		for i, m := range batch {
 			// The messages of a batch are sent one after another, and 20
-			// slow deliveries of up to the SMTP timeout can outlast the
-			// lease. Another worker may have claimed the rest by then, so
-			// they are left to the next claim. That claim counts another
-			// attempt, so a later failure waits one backoff step longer.
-			if !w.Now().Before(m.LockedUntil) {
-				w.Log.Warn("Mail lease ended before sending", "mail_id", m.ID, "skipped", len(batch)-i)
+			// slow deliveries can outlast the lease. Once too little of it
+			// is left, the rest are left to the next claim, which counts
+			// another attempt, so a later failure waits one step longer.
+			if m.LockedUntil.Sub(w.Now()) < mailSendReserve {
+				w.Log.Warn("Mail lease too short to send", "mail_id", m.ID, "skipped", len(batch)-i)
 				break
 			}
 			w.deliver(ctx, m)

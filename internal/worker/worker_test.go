@@ -192,6 +192,42 @@ func TestMailLeaseLost(t *testing.T) {
 // than the lease, and a second worker claim the batch meanwhile. The first
 // worker must not send the rest of the batch, which the second worker now
 // holds.
+// TestMailLeaseReserve checks that a message is not sent with less lease
+// left than a slow send can take, even before anyone else has claimed it.
+func TestMailLeaseReserve(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	f.addPost(t, "aaaaaaaaaaaaaaaa")
+	f.addPost(t, "bbbbbbbbbbbbbbbb")
+	f.worker.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	var sent []string
+	f.worker.Sender = senderFunc(func(msg mail.Message) error {
+		sent = append(sent, msg.ID)
+		// The first send took 90 s, so 30 s of the 2-minute lease remain.
+		f.now = f.now.Add(90 * time.Second)
+		return nil
+	})
+
+	f.worker.DeliverMail(ctx)
+	if len(sent) != 1 {
+		t.Fatalf("sent %v, want only the first message", sent)
+	}
+	depth, err := f.store.OutboxDepth(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if depth != 1 {
+		t.Errorf("outbox depth %d, want 1 left for the next claim", depth)
+	}
+
+	// Once the lease has ended, the next run sends it.
+	f.now = f.now.Add(time.Minute)
+	f.worker.DeliverMail(ctx)
+	if len(sent) != 2 {
+		t.Errorf("sent %v after the lease ended, want both messages", sent)
+	}
+}
+
 func TestMailLeaseEndsInBatch(t *testing.T) {
 	ctx := context.Background()
 	f := setup(t)
@@ -221,7 +257,7 @@ func TestMailLeaseEndsInBatch(t *testing.T) {
 	if len(sent) != 1 {
 		t.Errorf("first worker sent %v, want only the first message", sent)
 	}
-	if !strings.Contains(logs.String(), `level=WARN msg="Mail lease ended before sending"`) {
+	if !strings.Contains(logs.String(), `level=WARN msg="Mail lease too short to send"`) {
 		t.Errorf("want the skipped message logged, got:\n%s", logs.String())
 	}
 }
