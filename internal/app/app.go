@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/corkboard/corkboard/internal/blobs"
@@ -161,6 +162,9 @@ func openPhotoStore(ctx context.Context, cfg Config) (board.Blobs, error) {
 // that listens on port 0 learns the address before Run.
 func (a *App) Listen() error {
 	ln, err := net.Listen("tcp", a.Config.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listen on %s: %w. Is another server running? Stop it or choose another address with --addr or CORKBOARD_ADDR", a.Config.Addr, err)
+	}
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
 	}
@@ -241,7 +245,9 @@ func (a *App) Run(ctx context.Context) error {
 	case <-ctx.Done():
 		a.Log.Info("Shutting down")
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		err = a.http.Shutdown(shutdownCtx)
+		if err = a.http.Shutdown(shutdownCtx); err != nil {
+			err = fmt.Errorf("shut down the web server: %w", err)
+		}
 		cancel()
 	}
 	stopWorker()
@@ -249,7 +255,11 @@ func (a *App) Run(ctx context.Context) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	a.Log.Info("Corkboard stopped")
+	return nil
 }
 
 // RunWorker runs the background jobs without a web server until ctx ends.
