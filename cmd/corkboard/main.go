@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -17,7 +18,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := app.Main(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := app.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, app.ErrUsage):
+		// Main has printed the problem and the usage.
+		os.Exit(2)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "corkboard:", err)
 		os.Exit(1)
 	}

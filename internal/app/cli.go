@@ -25,11 +25,18 @@ Commands:
 Run "corkboard COMMAND -h" for the flags of a command.
 `
 
-// Main runs one subcommand with its arguments.
+// ErrUsage marks a command line that Main rejected after printing the
+// problem and the usage to stderr. The caller exits with status 2 and
+// prints nothing more.
+var ErrUsage = errors.New("invalid command line")
+
+// Main runs one subcommand with its arguments. Errors wrap ErrUsage when
+// the command line was invalid.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
+		fmt.Fprintln(stderr, "corkboard: missing command")
 		fmt.Fprint(stderr, usage)
-		return errors.New("missing command")
+		return ErrUsage
 	}
 	var cfg Config
 	fs := flag.NewFlagSet("corkboard "+args[0], flag.ContinueOnError)
@@ -39,12 +46,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		if err := fs.Parse(args[1:]); err != nil {
-			return helpIsNoError(err)
+			return flagParseError(err)
 		}
 		return serve(ctx, cfg, stderr)
 	case "worker":
 		if err := fs.Parse(args[1:]); err != nil {
-			return helpIsNoError(err)
+			return flagParseError(err)
 		}
 		a, err := New(ctx, cfg, newLogger(cfg, stderr))
 		if err != nil {
@@ -54,7 +61,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return a.RunWorker(ctx)
 	case "migrate":
 		if err := fs.Parse(args[1:]); err != nil {
-			return helpIsNoError(err)
+			return flagParseError(err)
 		}
 		// Opening a store applies its pending migrations, under an
 		// advisory lock on PostgreSQL.
@@ -68,7 +75,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "backup":
 		to := fs.String("to", "", "new folder for the backup")
 		if err := fs.Parse(args[1:]); err != nil {
-			return helpIsNoError(err)
+			return flagParseError(err)
 		}
 		if *to == "" {
 			return errors.New("backup: --to FOLDER is required")
@@ -81,7 +88,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "restore":
 		from := fs.String("from", "", "folder written by corkboard backup")
 		if err := fs.Parse(args[1:]); err != nil {
-			return helpIsNoError(err)
+			return flagParseError(err)
 		}
 		if *from == "" {
 			return errors.New("restore: --from FOLDER is required")
@@ -95,24 +102,26 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		posts := fs.Int("posts", 200, "number of sample posts to generate")
 		randomSeed := fs.Int64("seed", 0, "random seed; 0 picks one from the clock")
 		if err := fs.Parse(args[1:]); err != nil {
-			return helpIsNoError(err)
+			return flagParseError(err)
 		}
 		return runSeed(ctx, cfg, *posts, *randomSeed, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
+	fmt.Fprintf(stderr, "corkboard: unknown command %q\n", args[0])
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	return ErrUsage
 }
 
-// helpIsNoError turns the -h request, whose usage was already printed,
-// into a clean exit.
-func helpIsNoError(err error) error {
+// flagParseError maps an error from parsing flags to Main's result. The
+// flag package has printed the message and the usage already, so -h
+// becomes nil and any other error wraps ErrUsage.
+func flagParseError(err error) error {
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
-	return err
+	return fmt.Errorf("%w: %w", ErrUsage, err)
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {

@@ -16,6 +16,58 @@ import (
 	"github.com/corkboard/corkboard/internal/app"
 )
 
+func TestMainCommandLine(t *testing.T) {
+	t.Run("unknown flag printed once", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		err := app.Main(context.Background(), []string{"serve", "--bogus"}, &stdout, &stderr)
+		if !errors.Is(err, app.ErrUsage) {
+			t.Fatalf("got error %v, want one wrapping app.ErrUsage", err)
+		}
+		if n := strings.Count(stderr.String(), "flag provided but not defined: -bogus"); n != 1 {
+			t.Errorf("stderr names the unknown flag %d times, want once:\n%s", n, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "Usage of corkboard serve:") {
+			t.Errorf("stderr has no usage of serve:\n%s", stderr.String())
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("got stdout %q, want it empty", stdout.String())
+		}
+	})
+
+	t.Run("help is no error", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		if err := app.Main(context.Background(), []string{"serve", "-h"}, &stdout, &stderr); err != nil {
+			t.Errorf("got error %v, want none", err)
+		}
+		if !strings.Contains(stderr.String(), "-addr") {
+			t.Errorf("stderr does not list the flags:\n%s", stderr.String())
+		}
+	})
+
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		message string
+	}{
+		{"missing command", nil, "corkboard: missing command\n"},
+		{"unknown command", []string{"frob"}, "corkboard: unknown command \"frob\"\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := app.Main(context.Background(), tc.args, &stdout, &stderr)
+			if !errors.Is(err, app.ErrUsage) {
+				t.Fatalf("got error %v, want app.ErrUsage", err)
+			}
+			if !strings.HasPrefix(stderr.String(), tc.message) {
+				t.Errorf("stderr does not start with %q:\n%s", tc.message, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "Usage: corkboard COMMAND") {
+				t.Errorf("stderr has no usage:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
 func TestListenOnBusyPort(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
