@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"image"
 	"image/jpeg"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	_ "golang.org/x/image/webp" // lets image.DecodeConfig read the WebP sizes
 )
 
 // createWithPhoto posts one photo through the API and returns the response
@@ -220,4 +225,77 @@ func TestHEICThroughTheSite(t *testing.T) {
 	if r.Status != http.StatusOK || r.Header.Get("Content-Type") != "image/webp" || !strings.HasPrefix(r.Body, "RIFF") {
 		t.Errorf("%s: got status %d type %q, want a WebP file", webp, r.Status, r.Header.Get("Content-Type"))
 	}
+}
+
+// TestPostPageSrcsetWidths checks that every file the post page offers in
+// srcset is listed once, with the width it really has.
+func TestPostPageSrcsetWidths(t *testing.T) {
+	s := startServer(t)
+	srcsetAttribute := regexp.MustCompile(`srcset="([^"]*)"`)
+	cases := []struct {
+		width, height int
+		want          []int
+	}{
+		{800, 600, []int{800}},
+		{1200, 800, []int{1000, 1200}},
+		{2400, 1200, []int{1000, 1600}},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("%dx%d upload", tc.width, tc.height), func(t *testing.T) {
+			s := s.with(t)
+			res, before := s.createWithPhoto("photo.jpg", makeJPEG(t, tc.width, tc.height))
+			if res.Status != http.StatusAccepted {
+				t.Fatalf("create: got status %d: %s", res.Status, res.Body)
+			}
+			token := tokenOf(t, s.waitForMail(before+1))
+			published := s.do("POST", "/api/v1/manage/publish", nil, map[string]string{"Authorization": "Bearer " + token})
+			var post struct{ URL string }
+			json.Unmarshal([]byte(published.Body), &post)
+			page := s.get(strings.TrimPrefix(post.URL, s.URL))
+			if page.Status != http.StatusOK {
+				t.Fatalf("post page: got status %d", page.Status)
+			}
+
+			attributes := srcsetAttribute.FindAllStringSubmatch(page.Body, -1)
+			if len(attributes) != 2 {
+				t.Fatalf("got %d srcset attributes, want 2 (WebP and JPEG)", len(attributes))
+			}
+			for _, attribute := range attributes {
+				var widths []int
+				listed := map[string]bool{}
+				for _, candidate := range strings.Split(attribute[1], ",") {
+					url, descriptor, _ := strings.Cut(strings.TrimSpace(candidate), " ")
+					if listed[url] {
+						t.Errorf("srcset %q lists %s twice", attribute[1], url)
+					}
+					listed[url] = true
+					var width int
+					if _, err := fmt.Sscanf(descriptor, "%dw", &width); err != nil {
+						t.Fatalf("srcset %q: descriptor %q is not a width", attribute[1], descriptor)
+					}
+					widths = append(widths, width)
+					if got := storedWidth(t, s, url); got != width {
+						t.Errorf("%s: got a file %d pixels wide, want %d as its descriptor states", url, got, width)
+					}
+				}
+				if !slices.Equal(widths, tc.want) {
+					t.Errorf("srcset %q: got widths %v, want %v", attribute[1], widths, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// storedWidth fetches a photo file and returns its width in pixels.
+func storedWidth(t *testing.T, s *testServer, path string) int {
+	t.Helper()
+	res := s.get(path)
+	if res.Status != http.StatusOK {
+		t.Fatalf("%s: got status %d", path, res.Status)
+	}
+	cfg, _, err := image.DecodeConfig(strings.NewReader(res.Body))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return cfg.Width
 }

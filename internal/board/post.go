@@ -63,6 +63,26 @@ type Image struct {
 	Height        int
 }
 
+// mediumBox is the side of the square box that the medium size fits, as
+// photos.SizeMedium documents.
+const mediumBox = 1000
+
+// MediumSize returns the width and height of the medium size. Only those
+// of the large size are stored, so these are derived the way
+// internal/photos scales the medium size from the large one: to fit
+// mediumBox, never upscaling, with each side rounded to the nearest pixel.
+func (img Image) MediumSize() (width, height int) {
+	w, h := img.Width, img.Height
+	switch {
+	case w <= mediumBox && h <= mediumBox:
+		return w, h
+	case w >= h:
+		return mediumBox, max(1, (h*mediumBox+w/2)/w)
+	default:
+		return max(1, (w*mediumBox+h/2)/h), mediumBox
+	}
+}
+
 // Keys returns the keys of every stored file of the image.
 func (img Image) Keys() []string {
 	var keys []string

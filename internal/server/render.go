@@ -65,6 +65,7 @@ func (s *Server) funcs() template.FuncMap {
 		"postPath":    postPath,
 		"photo":       s.photoURL,
 		"managePhoto": func(token, key string) string { return "/manage/" + token + "/photo/" + key },
+		"srcset":      s.srcset,
 		"static":      func(name string) string { return "/static/" + name + "?v=" + staticVersion },
 		"regionName": func(slug string) string {
 			if r, ok := s.svc.Places.Region(slug); ok {
@@ -164,6 +165,22 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // URL on the CDN when one is configured.
 func (s *Server) photoURL(key string) string {
 	return s.photoBase + "/" + key
+}
+
+// srcset returns the srcset attribute of a photo's medium and large files
+// in one format, each with its width in pixels. A size is never scaled up,
+// so a photo that fits the medium box has both sizes alike: such a file, or
+// a second file of the same width, is listed once.
+func (s *Server) srcset(img board.Image, mediumKey, largeKey string) string {
+	mediumWidth, _ := img.MediumSize()
+	candidates := []string{}
+	if mediumKey != "" {
+		candidates = append(candidates, s.photoURL(mediumKey)+" "+strconv.Itoa(mediumWidth)+"w")
+	}
+	if largeKey != "" && (mediumKey == "" || largeKey != mediumKey && img.Width != mediumWidth) {
+		candidates = append(candidates, s.photoURL(largeKey)+" "+strconv.Itoa(img.Width)+"w")
+	}
+	return strings.Join(candidates, ", ")
 }
 
 // absolutePhotoURL returns photoURL as an absolute URL, for the API and
