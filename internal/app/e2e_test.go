@@ -361,3 +361,71 @@ func TestConfirmationMail(t *testing.T) {
 		}
 	})
 }
+
+// TestRenewOffer checks that the manage page offers Renew only once it is
+// allowed, and otherwise names the same time as the refusal of an early
+// renew, to the minute of the times shown beside it.
+func TestRenewOffer(t *testing.T) {
+	s := startServer(t)
+	now := s.Clock.Now()
+	s.Clock.Advance(now.Truncate(time.Minute).Add(time.Minute + 30*time.Second).Sub(now))
+	published := s.Clock.Now()
+	_, token := s.publishPost(map[string]any{"title": "Kayak paddle", "category": "bikes", "zip": "02134", "email": "k@example.com"})
+	manage := "/manage/" + token
+	renewableAt := published.Truncate(time.Minute).Add(48 * time.Hour)
+	renewableText := renewableAt.Format("January 2, 2006 at 3:04 PM") + " UTC"
+	renewForm := `action="` + manage + `/renew"`
+
+	t.Run("early page names the time instead of a button", func(t *testing.T) {
+		page := s.get(manage).Body
+		if strings.Contains(page, renewForm) {
+			t.Error("manage page offers Renew before it is allowed")
+		}
+		if want := "You can renew this post from <time datetime=\"" + renewableAt.Format(time.RFC3339) + "\">" + renewableText + "</time>."; !strings.Contains(page, want) {
+			t.Errorf("manage page lacks %q", want)
+		}
+		expires := published.Add(30*24*time.Hour).Format("January 2, 2006 at 3:04 PM") + " UTC"
+		if !strings.Contains(page, "until "+expires) {
+			t.Errorf("manage page lacks the expiry %q", expires)
+		}
+	})
+
+	t.Run("early renew is refused with the same time", func(t *testing.T) {
+		_, csrf := formTokens(t, s.get(manage).Body)
+		res := s.postForm(manage+"/renew", url.Values{"csrf": {csrf}})
+		if res.Status != http.StatusConflict {
+			t.Fatalf("got status %d, want 409", res.Status)
+		}
+		if want := "You can renew this post from " + renewableText + ", 48 hours after"; !strings.Contains(res.Body, want) {
+			t.Errorf("refusal lacks %q", want)
+		}
+		api := s.do("POST", "/api/v1/manage/renew", nil, map[string]string{"Authorization": "Bearer " + token})
+		if api.Status != http.StatusConflict || !strings.Contains(api.Body, renewableText) {
+			t.Errorf("API: got status %d %s, want 409 naming %s", api.Status, api.Body, renewableText)
+		}
+	})
+
+	t.Run("renew a second early is refused", func(t *testing.T) {
+		s.Clock.Advance(renewableAt.Add(-time.Second).Sub(s.Clock.Now()))
+		if page := s.get(manage).Body; strings.Contains(page, renewForm) {
+			t.Error("manage page offers Renew a second before it is allowed")
+		}
+		res := s.do("POST", "/api/v1/manage/renew", nil, map[string]string{"Authorization": "Bearer " + token})
+		if res.Status != http.StatusConflict {
+			t.Errorf("got status %d, want 409", res.Status)
+		}
+	})
+
+	t.Run("renew at the time shown works", func(t *testing.T) {
+		s.Clock.Advance(time.Second)
+		page := s.get(manage).Body
+		if !strings.Contains(page, renewForm) {
+			t.Fatal("manage page lacks the Renew button at the time it named")
+		}
+		_, csrf := formTokens(t, page)
+		res := s.postForm(manage+"/renew", url.Values{"csrf": {csrf}})
+		if res.Status != http.StatusSeeOther {
+			t.Errorf("got status %d, want 303: %s", res.Status, res.Body)
+		}
+	})
+}

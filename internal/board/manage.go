@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 )
 
 // PostByToken returns the post a manage token controls, whatever its status.
@@ -138,15 +137,13 @@ func (s *Service) Renew(ctx context.Context, token string) (*Post, error) {
 		return nil, Errorf(Conflict, "Publish this post first.")
 	}
 	if now.Before(p.RenewableAt()) {
-		// Rounded up, so the time shown is never a moment too early.
-		at := p.RenewableAt().Add(time.Minute - time.Nanosecond).Truncate(time.Minute)
-		return nil, Errorf(Conflict, "You can renew this post from %s UTC, 48 hours after it was last published or renewed.", at.Format("January 2, 2006 at 3:04 PM"))
+		return nil, Errorf(Conflict, "You can renew this post from %s, 48 hours after it was last published or renewed.", FormatTime(p.RenewableAt()))
 	}
 	cat, ok := s.Categories.Category(p.Category)
 	if !ok {
 		return nil, Errorf(Conflict, "The category of this post no longer exists.")
 	}
-	err = s.Store.RenewPost(ctx, p.ID, now, now.Add(-RenewAfter), now.Add(cat.Lifetime))
+	err = s.Store.RenewPost(ctx, p.ID, now, lastRenewableBump(now), now.Add(cat.Lifetime))
 	if err != nil {
 		return nil, internal("renew post", err)
 	}

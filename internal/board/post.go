@@ -103,7 +103,22 @@ func (p *Post) StatusAt(now time.Time) Status {
 	return p.Status
 }
 
-// RenewableAt returns the earliest time the post may be renewed.
+// RenewableAt returns the earliest time the post may be renewed:
+// RenewAfter after the start of the minute of its last publish or renew.
+// FormatTime truncates to the minute, so the time it shows for renewing is
+// exact and has the same minute as the publish and expiry times it shows.
 func (p *Post) RenewableAt() time.Time {
-	return p.BumpedAt.Add(RenewAfter)
+	return p.BumpedAt.Truncate(time.Minute).Add(RenewAfter)
+}
+
+// lastRenewableBump returns the latest BumpedAt of a post that RenewableAt
+// allows to be renewed at now. Stores keep times to the microsecond.
+func lastRenewableBump(now time.Time) time.Time {
+	return now.Add(-RenewAfter).Truncate(time.Minute).Add(time.Minute - time.Microsecond)
+}
+
+// FormatTime renders a time for people the way every page and message
+// shows it: in UTC and to the minute, which it truncates.
+func FormatTime(t time.Time) string {
+	return t.UTC().Format("January 2, 2006 at 3:04 PM") + " UTC"
 }

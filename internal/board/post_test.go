@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/png"
 	"testing"
+	"time"
 
 	"github.com/corkboard/corkboard/internal/photos"
 )
@@ -36,5 +37,32 @@ func TestMediumSizeMatchesPhotos(t *testing.T) {
 				t.Errorf("got medium %dx%d, want %dx%d as stored", gotW, gotH, medium.Width, medium.Height)
 			}
 		})
+	}
+}
+
+// TestLastRenewableBumpMatchesRenewableAt checks that the bound the store
+// applies allows a renew exactly when RenewableAt does, around the start
+// and end of a minute.
+func TestLastRenewableBumpMatchesRenewableAt(t *testing.T) {
+	published := time.Date(2026, 12, 4, 23, 6, 30, 123456000, time.UTC)
+	for _, bumped := range []time.Time{published, published.Truncate(time.Minute), published.Truncate(time.Minute).Add(time.Minute - time.Microsecond)} {
+		p := &Post{BumpedAt: bumped}
+		for _, offset := range []time.Duration{-time.Minute, -time.Second, -time.Microsecond, 0, time.Microsecond, 29 * time.Second, time.Minute} {
+			now := p.RenewableAt().Add(offset)
+			allowed := !now.Before(p.RenewableAt())
+			if got := !bumped.After(lastRenewableBump(now)); got != allowed {
+				t.Errorf("bumped at %v, now %v: store bound allows %v, want %v as RenewableAt", bumped, now, got, allowed)
+			}
+		}
+	}
+}
+
+func TestRenewableAtIsTheMinuteShown(t *testing.T) {
+	p := &Post{BumpedAt: time.Date(2026, 12, 4, 23, 6, 59, 0, time.UTC)}
+	if got, want := FormatTime(p.RenewableAt()), "December 6, 2026 at 11:06 PM UTC"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := FormatTime(p.BumpedAt.Add(30*24*time.Hour)), "January 3, 2027 at 11:06 PM UTC"; got != want {
+		t.Errorf("expiry: got %q, want %q", got, want)
 	}
 }

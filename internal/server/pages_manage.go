@@ -58,15 +58,14 @@ func (s *Server) renderManage(w http.ResponseWriter, r *http.Request, status int
 		status = http.StatusGone
 	}
 	m := &managePage{
-		Page:     Page{Title: "Manage your post", NoIndex: true},
-		Token:    token,
-		CSRF:     s.manageCSRF(token),
-		Post:     p,
-		Status:   st,
-		PostURL:  postPath(p),
-		CanRenew: st != board.Pending && st != board.Deleted && !now.Before(p.RenewableAt()),
-		// Rounded up to the minute shown, so the time is never too early.
-		RenewableAt: p.RenewableAt().Add(time.Minute - time.Nanosecond).Truncate(time.Minute),
+		Page:        Page{Title: "Manage your post", NoIndex: true},
+		Token:       token,
+		CSRF:        s.manageCSRF(token),
+		Post:        p,
+		Status:      st,
+		PostURL:     postPath(p),
+		CanRenew:    st != board.Pending && st != board.Deleted && !now.Before(p.RenewableAt()),
+		RenewableAt: p.RenewableAt(),
 		Edit:        editForm{Title: p.Title, Body: p.Body, Price: priceInput(p.PriceCents)},
 	}
 	if adjust != nil {

@@ -57,10 +57,8 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return board.FormatPrice(*cents)
 		},
-		"date": func(t time.Time) string { return t.UTC().Format("Jan 2, 2006") },
-		"datetime": func(t time.Time) string {
-			return t.UTC().Format("January 2, 2006 at 3:04 PM") + " UTC"
-		},
+		"date":        func(t time.Time) string { return t.UTC().Format("Jan 2, 2006") },
+		"datetime":    board.FormatTime,
 		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"postPath":    postPath,
 		"photo":       s.photoURL,
