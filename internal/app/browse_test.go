@@ -69,6 +69,9 @@ func TestExpiryIsImmediate(t *testing.T) {
 	if got := s.get("/api/v1/posts/" + id).Status; got != http.StatusGone {
 		t.Errorf("API post: got status %d, want 410", got)
 	}
+	if page := s.get("/seattle/free-stuff/" + id); page.Status != http.StatusGone || !strings.Contains(page.Body, `href="/seattle/free-stuff/"`) {
+		t.Errorf("post page: got status %d, want 410 with a link to its category", page.Status)
+	}
 	if page := s.get("/seattle/free-stuff/"); strings.Contains(page.Body, "Free firewood") {
 		t.Error("category page still lists the expired post")
 	}

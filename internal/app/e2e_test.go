@@ -209,6 +209,12 @@ func TestPostingLifecycle(t *testing.T) {
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("confirm: got status %d, want 303", res.Status)
 		}
+		if got, want := res.Header.Get("Location"), manage+"?done=deleted"; got != want {
+			t.Errorf("confirm: got Location %q, want %q", got, want)
+		}
+		if page := s.get(manage + "?done=deleted"); !strings.Contains(page.Body, `<p class="notice" role="status">Your post is deleted.</p>`) {
+			t.Errorf("manage page after the delete lacks the notice:\n%s", page.Body)
+		}
 		if got := s.get("/api/v1/posts/" + created.ID).Status; got != http.StatusGone {
 			t.Errorf("API: got status %d, want 410", got)
 		}
@@ -223,6 +229,29 @@ func TestPostingLifecycle(t *testing.T) {
 		}
 		if page := s.get("/boston/bikes/"); strings.Contains(page.Body, "Trek road bike") {
 			t.Error("category page still lists the deleted post")
+		}
+	})
+
+	t.Run("deleted post page links its lists", func(t *testing.T) {
+		page := s.get(strings.TrimPrefix(post.URL, s.URL))
+		if page.Status != http.StatusGone {
+			t.Fatalf("got status %d, want 410", page.Status)
+		}
+		for _, want := range []string{
+			"This post was deleted by its author.",
+			`<a href="/boston/bikes/">Bikes in Boston</a>`,
+			`<a href="/boston/">All ads in Boston</a>`,
+			`<a href="/">Go to the home page</a>`,
+		} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("deleted post page lacks %s", want)
+			}
+		}
+	})
+
+	t.Run("an old notice shows only while it holds", func(t *testing.T) {
+		if page := s.get(manage + "?done=published"); strings.Contains(page.Body, "Your post is published") {
+			t.Error("manage page of a deleted post says it is published")
 		}
 	})
 }

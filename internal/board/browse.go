@@ -127,7 +127,9 @@ func (s *Service) RegionCounts(ctx context.Context, region string) (map[string]i
 
 // PublicPost returns a post as shown to everyone, from the cache when it
 // is there; the cached copy has no email address. Errors: NotFound for an
-// unknown or pending post, Gone for a deleted or expired one.
+// unknown or pending post, Gone for a deleted or expired one. With Gone
+// comes a Post with only ID, Status, Region and Category set, so that its
+// page can link to the lists it was in.
 func (s *Service) PublicPost(ctx context.Context, id string) (*Post, error) {
 	if !ValidPostID(id) {
 		return nil, ErrNotFound
@@ -136,7 +138,10 @@ func (s *Service) PublicPost(ctx context.Context, id string) (*Post, error) {
 	key := "post:" + id
 	var p *Post
 	if data, ok := s.Cache.Get(ctx, key); ok && json.Unmarshal(data, &p) == nil && p != nil {
-		return p, publicStatus(p, now)
+		if err := publicStatus(p, now); err != nil {
+			return goneListing(p, now, err)
+		}
+		return p, nil
 	}
 
 	// A miss reads the primary, so a lagging replica never fills the
@@ -146,7 +151,7 @@ func (s *Service) PublicPost(ctx context.Context, id string) (*Post, error) {
 		return nil, internal("load post", err)
 	}
 	if err := publicStatus(p, now); err != nil {
-		return nil, err
+		return goneListing(p, now, err)
 	}
 	public := *p
 	public.Email = ""
@@ -180,6 +185,16 @@ func publicStatus(p *Post, now time.Time) error {
 		return Errorf(Gone, "This post has expired.")
 	}
 	return nil
+}
+
+// goneListing returns, with err, where a post was listed when err is Gone.
+// For any other error it returns no post, because a pending post is
+// secret.
+func goneListing(p *Post, now time.Time, err error) (*Post, error) {
+	if ErrorCode(err) != Gone {
+		return nil, err
+	}
+	return &Post{ID: p.ID, Status: p.StatusAt(now), Region: p.Region, Category: p.Category}, err
 }
 
 // PhotoServable reports whether a stored photo may be served to everyone:

@@ -47,6 +47,12 @@ func (s *Server) publicError(r *http.Request, err error) (int, *board.Error) {
 // error writes the error as JSON for API requests and as a page
 // otherwise.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	s.errorWithLinks(w, r, err, nil)
+}
+
+// errorWithLinks is error with links to offer on the page besides the home
+// page.
+func (s *Server) errorWithLinks(w http.ResponseWriter, r *http.Request, err error, links []link) {
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		s.apiError(w, r, err)
 		return
@@ -55,7 +61,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "30")
 	}
-	s.render(w, r, status, "error", errorPage{Page: Page{Title: errorTitle(status), NoIndex: true}, Status: status, Message: e.Message})
+	s.render(w, r, status, "error", errorPage{Page: Page{Title: errorTitle(status), NoIndex: true}, Status: status, Message: e.Message, Links: links})
 }
 
 func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {

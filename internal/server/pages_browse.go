@@ -310,6 +310,10 @@ func (s *Server) postPage(w http.ResponseWriter, r *http.Request) {
 	id := segment[len(segment)-16:]
 
 	p, err := s.svc.PublicPost(r.Context(), id)
+	if board.ErrorCode(err) == board.Gone {
+		s.errorWithLinks(w, r, err, s.listLinks(p))
+		return
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -319,6 +323,21 @@ func (s *Server) postPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderPost(w, r, http.StatusOK, p, replyForm{Sent: r.URL.Query().Get("reply") == "sent"})
+}
+
+// listLinks returns links to the category and region lists of a post, for
+// the page of a post that is gone. It skips a region or category that no
+// longer exists.
+func (s *Server) listLinks(p *board.Post) []link {
+	region, ok := s.svc.Places.Region(p.Region)
+	if !ok {
+		return nil
+	}
+	var links []link
+	if cat, ok := s.svc.Categories.Category(p.Category); ok {
+		links = append(links, link{Text: cat.Name + " in " + region.Name, Href: "/" + region.Slug + "/" + cat.Slug + "/"})
+	}
+	return append(links, link{Text: "All ads in " + region.Name, Href: "/" + region.Slug + "/"})
 }
 
 func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, status int, p *board.Post, reply replyForm) {

@@ -32,6 +32,18 @@ var notices = map[string]string{
 	"published": "Your post is published. It is now visible to everyone.",
 	"edited":    "Your changes are saved.",
 	"renewed":   "Your post is renewed: it is at the top of the list again.",
+	"deleted":   "Your post is deleted.",
+}
+
+// noticeFor returns the notice of the action named by done, or "" when the
+// post's status shows that it no longer holds, such as "published" on a
+// post deleted since.
+func noticeFor(done string, st board.Status) string {
+	switch {
+	case done == "published" && st != board.Active, done == "deleted" && st != board.Deleted:
+		return ""
+	}
+	return notices[done]
 }
 
 // managePage shows a post to its owner. GET never changes anything: mail
@@ -44,10 +56,7 @@ func (s *Server) managePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderManage(w, r, http.StatusOK, token, p, func(m *managePage) {
-		// The notice of a past action shows only while it still holds.
-		if done := r.URL.Query().Get("done"); done != "published" || m.Status == board.Active {
-			m.Notice = notices[done]
-		}
+		m.Notice = noticeFor(r.URL.Query().Get("done"), m.Status)
 	})
 }
 
@@ -183,7 +192,7 @@ func (s *Server) manageDelete(w http.ResponseWriter, r *http.Request) {
 		s.manageActionError(w, r, token, err)
 		return
 	}
-	http.Redirect(w, r, "/manage/"+token, http.StatusSeeOther)
+	http.Redirect(w, r, "/manage/"+token+"?done=deleted", http.StatusSeeOther)
 }
 
 // manageActionError shows the manage page again with the message of a
