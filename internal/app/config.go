@@ -136,7 +136,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", env("DATA", "./data"), "folder for the database, photos and outbox (env CORKBOARD_DATA)")
 	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public URL of the site, used in emailed links; default http://ADDR (env CORKBOARD_BASE_URL)")
 	fs.StringVar(&c.Categories, "categories", env("CATEGORIES", ""), "JSON file that replaces the built-in categories (env CORKBOARD_CATEGORIES)")
-	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", ""), "sender address of emails; default corkboard@HOST of the base URL (env CORKBOARD_MAIL_FROM)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", ""), "sender address of emails; default corkboard@HOST of the base URL, or corkboard@localhost.localdomain when HOST is localhost or an IP address (env CORKBOARD_MAIL_FROM)")
 	fs.IntVar(&c.PostBurst, "post-burst", envInt("POST_BURST", 10), "posts one client address may create at once (env CORKBOARD_POST_BURST)")
 	fs.IntVar(&c.PostRate, "post-rate", envInt("POST_RATE", 60), "posts per hour one client address may create after the burst (env CORKBOARD_POST_RATE)")
 	fs.IntVar(&c.Nearby, "nearby-miles", envInt("NEARBY_MILES", 100), "regions whose centres lie within this many miles are nearby (env CORKBOARD_NEARBY_MILES)")
