@@ -458,3 +458,56 @@ func TestRenewOffer(t *testing.T) {
 		}
 	})
 }
+
+// TestPostAnAdHere checks that the region and category pages open the
+// form for their region and category, and that the form keeps the region
+// hint when it is shown again with errors.
+func TestPostAnAdHere(t *testing.T) {
+	s := startServer(t)
+	regionHint := "To post in Boston, enter a ZIP code there."
+
+	t.Run("region page links the form for its region", func(t *testing.T) {
+		if page := s.get("/boston/").Body; !strings.Contains(page, `<a href="/new?region=boston">Post an ad here</a>`) {
+			t.Error("region page lacks the link to /new?region=boston")
+		}
+		if page := s.get("/boston/?q=bike").Body; !strings.Contains(page, `<a href="/new?region=boston">Post an ad here</a>`) {
+			t.Error("region search page lacks the link to /new?region=boston")
+		}
+	})
+
+	t.Run("category page links the form for both", func(t *testing.T) {
+		if page := s.get("/boston/bikes/").Body; !strings.Contains(page, `<a href="/new?category=bikes&amp;region=boston">`) {
+			t.Error("category page lacks the link to /new?category=bikes&region=boston")
+		}
+	})
+
+	t.Run("form names the region and selects the category", func(t *testing.T) {
+		page := s.get("/new?category=bikes&region=boston").Body
+		for _, want := range []string{regionHint, `<option value="bikes" selected>`, `<input type="hidden" name="region" value="boston">`, `aria-describedby="zip-hint"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("form lacks %s", want)
+			}
+		}
+	})
+
+	t.Run("unknown region gets the plain form", func(t *testing.T) {
+		page := s.get("/new?region=atlantis").Body
+		if strings.Contains(page, "To post in") || strings.Contains(page, `name="region"`) {
+			t.Error("form names an unknown region")
+		}
+	})
+
+	t.Run("form shown again keeps the region", func(t *testing.T) {
+		formID, csrf := formTokens(t, s.get("/new?region=boston").Body)
+		body, ct := multipartBody(t, map[string]string{"form_id": formID, "csrf": csrf, "region": "boston", "title": "Bike", "category": "bikes", "zip": "1234", "email": "r@example.com"}, nil)
+		res := s.do("POST", "/new", body, map[string]string{"Content-Type": ct})
+		if res.Status != http.StatusBadRequest {
+			t.Fatalf("got status %d, want 400", res.Status)
+		}
+		for _, want := range []string{regionHint, `aria-describedby="zip-hint zip-error"`} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("form shown again lacks %s", want)
+			}
+		}
+	})
+}

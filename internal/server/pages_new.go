@@ -10,6 +10,7 @@ import (
 
 	"github.com/corkboard/corkboard/internal/board"
 	"github.com/corkboard/corkboard/internal/categories"
+	"github.com/corkboard/corkboard/internal/places"
 )
 
 // maxPostBody bounds a create or edit request: twelve photos of 20 MB
@@ -23,6 +24,7 @@ const multipartMemory = 8 << 20
 type newPostPage struct {
 	Page
 	Form     postForm
+	Region   places.Region // the region the form was opened from, if any
 	Sections []categories.Section
 	Errors   map[string]string
 	Summary  []fieldMessage // Errors in the order of the form
@@ -38,13 +40,17 @@ type fieldMessage struct{ Field, Message string }
 var formOrder = []string{"title", "category", "price", "zip", "body", "images", "email", "phone"}
 
 // postForm holds what the person typed, to show it again after an error.
+// Region is the slug of the region whose page linked to the form. The ZIP
+// code alone decides where the ad is listed, so Region only sets a hint.
 type postForm struct {
-	Title, Body, Price, Category, ZIP, Email, Phone string
+	Title, Body, Price, Category, ZIP, Email, Phone, Region string
 }
 
+// newPostForm shows an empty form. The query parameters category and zip
+// fill those fields, and region names a region in the ZIP field's hint.
 func (s *Server) newPostForm(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	s.renderNewPost(w, r, http.StatusOK, postForm{Category: q.Get("category"), ZIP: q.Get("zip")}, nil)
+	s.renderNewPost(w, r, http.StatusOK, postForm{Category: q.Get("category"), ZIP: q.Get("zip"), Region: q.Get("region")}, nil)
 }
 
 func (s *Server) renderNewPost(w http.ResponseWriter, r *http.Request, status int, form postForm, e *board.Error) {
@@ -57,6 +63,7 @@ func (s *Server) renderNewPost(w http.ResponseWriter, r *http.Request, status in
 		FormID:   formID,
 		CSRF:     s.formToken("new:" + formID),
 	}
+	page.Region, _ = s.svc.Places.Region(form.Region)
 	if e != nil {
 		page.Errors, page.Message = e.Fields, e.Message
 		for _, f := range formOrder {
@@ -80,6 +87,7 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 	form := postForm{
 		Title: r.FormValue("title"), Body: r.FormValue("body"), Price: r.FormValue("price"),
 		Category: r.FormValue("category"), ZIP: r.FormValue("zip"), Email: r.FormValue("email"), Phone: r.FormValue("phone"),
+		Region: r.FormValue("region"),
 	}
 	formID := r.FormValue("form_id")
 	if formID == "" || !s.validFormToken("new:"+formID, r.FormValue("csrf")) {
