@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -418,5 +420,46 @@ func TestEditsShowAtOnce(t *testing.T) {
 		if body := s.get(v).Body; strings.Contains(body, "Old lamp") || !strings.Contains(body, "New lamp") {
 			t.Errorf("%s still shows the old title after the edit", v)
 		}
+	}
+}
+
+// TestBreadcrumbs checks that region, category and post pages share one
+// breadcrumb trail: an ordered list in a labelled nav, from all regions to
+// the current page, which is marked as such.
+func TestBreadcrumbs(t *testing.T) {
+	s := startServer(t)
+	id, _ := s.publishPost(map[string]any{"title": "Brass lamp", "category": "household", "zip": "02134", "email": "l@example.com"})
+	var post struct{ URL string }
+	json.Unmarshal([]byte(s.get("/api/v1/posts/"+id).Body), &post)
+	postPath := strings.TrimPrefix(post.URL, s.URL)
+	crumbs := regexp.MustCompile(`(?s)<nav class="crumbs" aria-label="Breadcrumb">\s*<ol>(.*?)</ol>\s*</nav>`)
+	item := regexp.MustCompile(`<li><a href="([^"]*)"( aria-current="page")?>([^<]*)</a></li>`)
+
+	for _, tc := range []struct {
+		page string
+		want []string // text and target of each link
+	}{
+		{"/boston/", []string{"All regions /", "Boston /boston/"}},
+		{"/boston/household/", []string{"All regions /", "Boston /boston/", "Household items /boston/household/"}},
+		{postPath, []string{"All regions /", "Boston /boston/", "Household items /boston/household/", "Brass lamp " + postPath}},
+	} {
+		t.Run(tc.page, func(t *testing.T) {
+			body := s.get(tc.page).Body
+			trails := crumbs.FindAllStringSubmatch(body, -1)
+			if len(trails) != 1 {
+				t.Fatalf("got %d breadcrumb trails, want 1", len(trails))
+			}
+			items := item.FindAllStringSubmatch(trails[0][1], -1)
+			var got []string
+			for i, m := range items {
+				got = append(got, m[3]+" "+m[1])
+				if current := m[2] != ""; current != (i == len(items)-1) {
+					t.Errorf("item %q: got aria-current %v, want it on the last item only", m[3], current)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got trail %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

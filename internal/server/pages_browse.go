@@ -65,6 +65,7 @@ func (s *Server) goToZIP(w http.ResponseWriter, r *http.Request) {
 
 type regionPage struct {
 	Page
+	Crumbs   []link
 	Region   places.Region
 	Sections []sectionCounts
 	Total    int
@@ -113,7 +114,8 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) {
 
 	page := regionPage{Page: Page{Title: region.Name + " classifieds",
 		Description: "Local classified ads in " + region.Name + ": for sale, housing, jobs, services and more.",
-		Canonical:   "/" + region.Slug + "/"}, Region: region}
+		Canonical:   "/" + region.Slug + "/"}, Region: region,
+		Crumbs: breadcrumbs(regionLink(region))}
 	status := http.StatusOK
 	page.Results, status = s.runSearch(r, "/"+region.Slug+"/", region.Slug, "")
 	page.Feeds = feedLinks(region.Slug, "all", page.Results.Query)
@@ -142,6 +144,7 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) {
 
 type categoryPage struct {
 	Page
+	Crumbs   []link
 	Region   places.Region
 	Category categories.Category
 	Results  searchResults
@@ -171,6 +174,7 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 			Canonical:   "/" + region.Slug + "/" + cat.Slug + "/",
 			NoIndex:     results.Searching || !results.First,
 			Feeds:       feedLinks(region.Slug, cat.Slug, results.Query)},
+		Crumbs: breadcrumbs(regionLink(region), categoryLink(region, cat)),
 		Region: region, Category: cat, Results: results,
 	}
 	s.render(w, r, status, "category", page)
@@ -285,10 +289,9 @@ func feedLinks(region, feed, query string) []feedLink {
 
 type postPage struct {
 	Page
-	Post     *board.Post
-	Region   places.Region
-	Category categories.Category
-	Reply    replyForm
+	Crumbs []link
+	Post   *board.Post
+	Reply  replyForm
 }
 
 // replyForm is the "contact the poster" form under a post.
@@ -341,13 +344,35 @@ func (s *Server) listLinks(p *board.Post) []link {
 }
 
 func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, status int, p *board.Post, reply replyForm) {
-	region, _ := s.svc.Places.Region(p.Region)
-	cat, _ := s.svc.Categories.Category(p.Category)
+	var trail []link
+	if region, ok := s.svc.Places.Region(p.Region); ok {
+		trail = append(trail, regionLink(region))
+		if cat, ok := s.svc.Categories.Category(p.Category); ok {
+			trail = append(trail, categoryLink(region, cat))
+		}
+	}
+	trail = append(trail, link{Text: p.Title, Href: postPath(p)})
+
 	reply.CSRF = s.formToken("reply:" + p.ID)
 	s.render(w, r, status, "post", postPage{
-		Page: Page{Title: p.Title, Description: truncate(p.Body, 160), Canonical: postPath(p)},
-		Post: p, Region: region, Category: cat, Reply: reply,
+		Page:   Page{Title: p.Title, Description: truncate(p.Body, 160), Canonical: postPath(p)},
+		Crumbs: breadcrumbs(trail...),
+		Post:   p, Reply: reply,
 	})
+}
+
+// breadcrumbs returns the trail of links from the list of all regions to
+// the current page, which is the last link of trail.
+func breadcrumbs(trail ...link) []link {
+	return append([]link{{Text: "All regions", Href: "/"}}, trail...)
+}
+
+func regionLink(region places.Region) link {
+	return link{Text: region.Name, Href: "/" + region.Slug + "/"}
+}
+
+func categoryLink(region places.Region, cat categories.Category) link {
+	return link{Text: cat.Name, Href: "/" + region.Slug + "/" + cat.Slug + "/"}
 }
 
 // replyToPost mails a visitor's message to the poster without showing
