@@ -212,7 +212,7 @@ func (c *Config) Validate() error {
 	// The read-your-writes window must outlast the lag a replica in
 	// rotation may have, plus the time until its health check notices.
 	if c.ReplicaMaxLag <= 0 || c.ReplicaMaxLag > 8*time.Second {
-		return fmt.Errorf("--replica-max-lag (CORKBOARD_REPLICA_MAX_LAG) must be between 1s and 8s, below the 10 s read-your-writes window")
+		return fmt.Errorf("--replica-max-lag (CORKBOARD_REPLICA_MAX_LAG) %s: want more than 0 and at most 8s, below the 10 s read-your-writes window", c.ReplicaMaxLag)
 	}
 	if c.SMTPURL != "" {
 		if _, err := cbmail.NewSMTP(c.SMTPURL); err != nil {
