@@ -231,6 +231,68 @@ func TestAPIErrors(t *testing.T) {
 			t.Errorf("unknown zip: got status %d, want 404", got)
 		}
 	})
+
+	t.Run("zip messages tell malformed from unknown", func(t *testing.T) {
+		for _, tc := range []struct {
+			path    string
+			status  int
+			message string
+			field   string
+		}{
+			{"/api/v1/posts?zip=abc", http.StatusBadRequest, "Please correct the search.", "Enter a 5-digit ZIP code, like 02134."},
+			{"/api/v1/posts?zip=0213", http.StatusBadRequest, "Please correct the search.", "Enter a 5-digit ZIP code, like 02134."},
+			{"/api/v1/posts?zip=99999", http.StatusBadRequest, "Please correct the search.", "ZIP code 99999 was not found. Check it for typos."},
+			{"/api/v1/zip/0213", http.StatusBadRequest, "Please correct the marked fields.", "Must be 5 digits, like 02134."},
+			{"/api/v1/zip/99999", http.StatusNotFound, "ZIP code 99999 was not found.", "Unknown ZIP code."},
+		} {
+			res := s.get(tc.path)
+			e := apiErrorOf(t, res)
+			if res.Status != tc.status {
+				t.Errorf("%s: got status %d, want %d", tc.path, res.Status, tc.status)
+			}
+			if e.Message != tc.message {
+				t.Errorf("%s: got message %q, want %q", tc.path, e.Message, tc.message)
+			}
+			if e.Fields["zip"] != tc.field {
+				t.Errorf("%s: got zip message %q, want %q", tc.path, e.Fields["zip"], tc.field)
+			}
+		}
+	})
+
+	t.Run("boolean parameters take what the message lists", func(t *testing.T) {
+		res := s.get("/api/v1/posts?titles_only=maybe")
+		if res.Status != http.StatusBadRequest {
+			t.Fatalf("got status %d, want 400", res.Status)
+		}
+		message := apiErrorOf(t, res).Fields["titles_only"]
+		if message != "Must be true, false, 1, 0, yes, no, on or off." {
+			t.Errorf("got message %q, want the list of accepted values", message)
+		}
+		for _, value := range []string{"true", "false", "1", "0", "yes", "no", "on", "off", "TRUE"} {
+			if !strings.Contains(message, strings.ToLower(value)) {
+				t.Errorf("message %q does not list %s", message, value)
+			}
+			if got := s.get("/api/v1/posts?titles_only=" + value).Status; got != http.StatusOK {
+				t.Errorf("titles_only=%s: got status %d, want 200", value, got)
+			}
+		}
+	})
+}
+
+// apiError is the body of an API error response.
+type apiError struct {
+	Code    string
+	Message string
+	Fields  map[string]string
+}
+
+func apiErrorOf(t *testing.T, res response) apiError {
+	t.Helper()
+	var body struct{ Error apiError }
+	if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
+		t.Fatalf("error body is not JSON: %v: %s", err, res.Body)
+	}
+	return body.Error
 }
 
 func TestSecurityHeaders(t *testing.T) {

@@ -205,7 +205,7 @@ func (s *Service) prepareSearch(q Search) (SearchQuery, error) {
 	if q.ZIP != "" {
 		place, err := s.Places.Lookup(q.ZIP)
 		if err != nil {
-			fields["zip"] = "Enter a known 5-digit ZIP code, like 02134."
+			fields["zip"] = zipMessage(q.ZIP, err)
 		} else {
 			sq.Origin = &Point{Lat: place.Lat, Lon: place.Lon}
 		}

@@ -55,7 +55,7 @@ func parseBool(q url.Values, name string, fields map[string]string) bool {
 	case "1", "true", "yes", "on":
 		return true
 	}
-	fields[name] = "Must be true or false."
+	fields[name] = "Must be true, false, 1, 0, yes, no, on or off."
 	return false
 }
 

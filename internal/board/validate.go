@@ -163,13 +163,20 @@ func checkPhone(phone string, fields map[string]string) string {
 
 func (s *Service) checkPlace(zip string, fields map[string]string) places.Place {
 	place, err := s.Places.Lookup(zip)
-	switch {
-	case errors.Is(err, places.ErrMalformedZIP):
-		fields["zip"] = "Enter a 5-digit ZIP code, like 02134."
-	case err != nil:
-		fields["zip"] = fmt.Sprintf("ZIP code %s was not found. Check it for typos.", strings.TrimSpace(zip))
+	if err != nil {
+		fields["zip"] = zipMessage(zip, err)
 	}
 	return place
+}
+
+// zipMessage returns the field message for a ZIP code that Lookup
+// rejected with err: one for a code that is not 5 digits, another for one
+// that is but is not in the directory.
+func zipMessage(zip string, err error) string {
+	if errors.Is(err, places.ErrMalformedZIP) {
+		return "Enter a 5-digit ZIP code, like 02134."
+	}
+	return fmt.Sprintf("ZIP code %s was not found. Check it for typos.", strings.TrimSpace(zip))
 }
 
 func (s *Service) checkCategory(slug string, fields map[string]string) {

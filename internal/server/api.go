@@ -207,8 +207,10 @@ func jsonScalar(raw json.RawMessage, field string, fields map[string]string) str
 	return ""
 }
 
+// fieldError returns an Invalid error for one field, in the shape of
+// every other invalid request: a general message and the field's own.
 func fieldError(field, message string) *board.Error {
-	return &board.Error{Code: board.Invalid, Message: field + ": " + message, Fields: map[string]string{field: message}}
+	return board.FieldErrors(map[string]string{field: message})
 }
 
 func (s *Server) apiGetPost(w http.ResponseWriter, r *http.Request) {
