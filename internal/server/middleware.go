@@ -69,24 +69,43 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// redactPath hides manage tokens and outbox file names. Any path that
-// mentions manage or outbox in any spelling is cut after that word, so no
-// unusual form of a manage link (double slashes, dot segments, escapes)
-// can put a token into the log.
+// redactPath hides manage tokens, alert signatures and outbox file names.
+// A path that mentions manage, outbox or alerts in any spelling is cut
+// after the first of those words, so no unusual form of a manage link
+// (double slashes, dot segments, escapes) can put a token into the log.
+// Only a path whose rest is nothing but action names, such as
+// /api/v1/manage/renew, carries no secret and is logged as it is.
 func redactPath(path string) string {
 	lower := strings.ToLower(path)
+	start, end := -1, -1
 	for _, word := range []string{"manage", "outbox", "alerts"} {
-		if i := strings.Index(lower, word); i >= 0 {
-			action := ""
-			for _, a := range []string{"/publish", "/edit", "/renew", "/delete", "/photo/", "/confirm", "/unsubscribe"} {
-				if strings.Contains(lower[i:], a) {
-					action = strings.TrimSuffix(a, "/")
-				}
-			}
-			return path[:i+len(word)] + "/[redacted]" + action
+		if i := strings.Index(lower, word); i >= 0 && (start < 0 || i < start) {
+			start, end = i, i+len(word)
 		}
 	}
-	return path
+	if start < 0 || onlyActions(lower[end:]) {
+		return path
+	}
+	action := ""
+	for _, a := range []string{"/publish", "/edit", "/renew", "/delete", "/photo/", "/confirm", "/unsubscribe"} {
+		if strings.Contains(lower[end:], a) {
+			action = strings.TrimSuffix(a, "/")
+		}
+	}
+	return path[:end] + "/[redacted]" + action
+}
+
+// onlyActions reports whether every segment of a path's rest names an
+// action, which leaves no room for a token.
+func onlyActions(rest string) bool {
+	for _, segment := range strings.Split(rest, "/") {
+		switch segment {
+		case "", "publish", "edit", "renew", "delete", "confirm", "unsubscribe":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
