@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"sync"
@@ -113,5 +114,29 @@ func TestEditRemovesDroppedPhotoFiles(t *testing.T) {
 	}
 	if n := countFiles(t, s.Config.Data+"/photos"); n != 0 {
 		t.Errorf("got %d files after removing the only photo, want 0", n)
+	}
+}
+
+// TestPostBodyFollowsPhotoLimit checks that the request size bound of a new
+// post follows --photo-max-mb and that the 413 message names that size.
+func TestPostBodyFollowsPhotoLimit(t *testing.T) {
+	s := startServerWith(t, func(c *app.Config) { c.PhotoMaxMB = 1 })
+	// Twelve photos of 1 MB plus 1 MB for the fields is 13 MB, so 14 MB
+	// is too large.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("title", "Big photo")
+	part, err := mw.CreateFormFile("photos", "big.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.Write(bytes.Repeat([]byte("x"), 14<<20))
+	mw.Close()
+	res := s.do("POST", "/api/v1/posts", &body, map[string]string{"Content-Type": mw.FormDataContentType()})
+	if res.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("14 MB body with 1 MB photos: got status %d, want 413", res.Status)
+	}
+	if want := "Photos can be up to 1 MB each, 12 per post."; !strings.Contains(res.Body, want) {
+		t.Errorf("413 body %q, want it to contain %q", res.Body, want)
 	}
 }

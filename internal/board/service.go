@@ -87,6 +87,15 @@ func NewService(c ServiceConfig) *Service {
 	if c.Files == nil {
 		c.Files = new(sync.Mutex)
 	}
+	// Unset photo limits take the defaults, as photos.Process does, so the
+	// upload checks and the request size bounds agree with it.
+	defaults := photos.DefaultLimits()
+	if c.PhotoLimits.MaxBytes <= 0 {
+		c.PhotoLimits.MaxBytes = defaults.MaxBytes
+	}
+	if c.PhotoLimits.MaxPixels <= 0 {
+		c.PhotoLimits.MaxPixels = defaults.MaxPixels
+	}
 	return &Service{
 		Store: c.Store, Blobs: c.Blobs, Cache: c.Cache, Places: c.Places,
 		Categories: c.Categories, Mail: c.Mail, Log: c.Log,

@@ -93,7 +93,7 @@ const maxIdempotencyKey = 255
 func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 	key := r.Header.Get("Idempotency-Key")
 	if len(key) > maxIdempotencyKey {
-		s.apiError(w, r, fieldError("Idempotency-Key", "Must be at most 255 characters."))
+		s.apiError(w, r, fieldError("Idempotency-Key", "Must be at most 255 bytes."))
 		return
 	}
 	if !s.takePost(r) {
@@ -123,7 +123,7 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 
 // readDraft reads a create request in either of its two encodings.
 func (s *Server) readDraft(w http.ResponseWriter, r *http.Request) (board.Draft, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxPostBody)
+	r.Body = http.MaxBytesReader(w, r.Body, s.maxPostBody())
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
 	case "multipart/form-data", "application/x-www-form-urlencoded":

@@ -85,7 +85,7 @@ func (s *Server) apiManageEdit(w http.ResponseWriter, r *http.Request) {
 // Only the fields present change; remove_images lists thumbnail URLs or
 // keys of photos to drop.
 func (s *Server) readEdit(w http.ResponseWriter, r *http.Request) (board.Edit, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxPostBody)
+	r.Body = http.MaxBytesReader(w, r.Body, s.maxPostBody())
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
 	case "multipart/form-data":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -33,7 +34,8 @@ func (s *Server) publicError(r *http.Request, err error) (int, *board.Error) {
 		return statusByCode[e.Code], e
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, &board.Error{Code: board.TooLarge,
-			Message: "The request is too large. Photos can be up to 20 MB each, 12 per post."}
+			Message: fmt.Sprintf("The request is too large. Photos can be up to %d MB each, %d per post.",
+				s.svc.PhotoLimits.MaxBytes>>20, board.MaxPhotos)}
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away, so no one reads this response.
 		s.log.Info("Request canceled by the client", "method", r.Method, "path", redactPath(r.URL.Path))

@@ -126,7 +126,7 @@ func (s *Server) manageEdit(w http.ResponseWriter, r *http.Request) {
 		s.manageError(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxPostBody)
+	r.Body = http.MaxBytesReader(w, r.Body, s.maxPostBody())
 	if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		manageHeaders(w)
 		s.error(w, r, tooLargeOr(err, "The form could not be read. Please try again."))

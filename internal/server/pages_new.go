@@ -13,9 +13,12 @@ import (
 	"github.com/corkboard/corkboard/internal/places"
 )
 
-// maxPostBody bounds a create or edit request: twelve photos of 20 MB
-// each plus the text fields.
-const maxPostBody = board.MaxPhotos*(20<<20) + (1 << 20)
+// maxPostBody bounds a create or edit request: the most photos a post may
+// have, each of the largest size allowed, plus 1 MB for the text fields
+// and the multipart framing.
+func (s *Server) maxPostBody() int64 {
+	return board.MaxPhotos*s.svc.PhotoLimits.MaxBytes + (1 << 20)
+}
 
 // multipartMemory is how much of a multipart body is kept in memory; the
 // rest of the photos spill to temporary files.
@@ -79,7 +82,7 @@ func (s *Server) renderNewPost(w http.ResponseWriter, r *http.Request, status in
 // createPost handles the form. The hidden form ID doubles as idempotency
 // key: a double click or a resent form creates one post and one email.
 func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxPostBody)
+	r.Body = http.MaxBytesReader(w, r.Body, s.maxPostBody())
 	if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		s.error(w, r, tooLargeOr(err, "The form could not be read. Please try again."))
 		return
