@@ -5,6 +5,8 @@ package board
 import (
 	"slices"
 	"time"
+
+	"github.com/corkboard/corkboard/internal/photos"
 )
 
 // Status is the stage of a post's lifecycle.
@@ -63,24 +65,12 @@ type Image struct {
 	Height        int
 }
 
-// mediumBox is the side of the square box that the medium size fits, as
-// photos.SizeMedium documents.
-const mediumBox = 1000
-
 // MediumSize returns the width and height of the medium size. Only those
-// of the large size are stored, so these are derived the way
-// internal/photos scales the medium size from the large one: to fit
-// mediumBox, never upscaling, with each side rounded to the nearest pixel.
+// of the large size are stored, so these are derived from them the way
+// internal/photos scales the sizes.
 func (img Image) MediumSize() (width, height int) {
-	w, h := img.Width, img.Height
-	switch {
-	case w <= mediumBox && h <= mediumBox:
-		return w, h
-	case w >= h:
-		return mediumBox, max(1, (h*mediumBox+w/2)/w)
-	default:
-		return max(1, (w*mediumBox+h/2)/h), mediumBox
-	}
+	width, height, _ = photos.ScaledSize(photos.SizeMedium, img.Width, img.Height)
+	return width, height
 }
 
 // Keys returns the keys of every stored file of the image.

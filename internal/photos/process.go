@@ -75,6 +75,21 @@ var outputSizes = []struct {
 	{SizeLarge, 1600},
 }
 
+// ScaledSize returns the width and height that Process gives size for a
+// photo whose large size is largeW×largeH, or false for an unknown size.
+// Each size is scaled from the next larger one, so the sizes are derived
+// in the same order here.
+func ScaledSize(size string, largeW, largeH int) (width, height int, ok bool) {
+	w, h := largeW, largeH
+	for i := len(outputSizes) - 1; i >= 0; i-- {
+		w, h = fitBox(w, h, outputSizes[i].box, outputSizes[i].box)
+		if outputSizes[i].name == size {
+			return w, h, true
+		}
+	}
+	return 0, 0, false
+}
+
 // Variant is one re-encoded size of a photo in one format.
 type Variant struct {
 	Size          string // SizeThumb, SizeMedium or SizeLarge

@@ -212,3 +212,24 @@ func TestRowReaderYCbCrMatchesAt(t *testing.T) {
 		})
 	}
 }
+
+func TestScaledSize(t *testing.T) {
+	cases := []struct {
+		size        string
+		large       [2]int
+		want        [2]int
+		wantUnknown bool
+	}{
+		{SizeLarge, [2]int{1600, 1200}, [2]int{1600, 1200}, false},
+		{SizeMedium, [2]int{1600, 1200}, [2]int{1000, 750}, false},
+		{SizeThumb, [2]int{1600, 1200}, [2]int{400, 300}, false},
+		{SizeMedium, [2]int{800, 600}, [2]int{800, 600}, false},
+		{"huge", [2]int{1600, 1200}, [2]int{0, 0}, true},
+	}
+	for _, tc := range cases {
+		w, h, ok := ScaledSize(tc.size, tc.large[0], tc.large[1])
+		if got := [2]int{w, h}; got != tc.want || ok == tc.wantUnknown {
+			t.Errorf("ScaledSize(%s, %v): got %v %v, want %v %v", tc.size, tc.large, got, ok, tc.want, !tc.wantUnknown)
+		}
+	}
+}
