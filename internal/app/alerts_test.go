@@ -48,8 +48,18 @@ func TestAlertFlow(t *testing.T) {
 		}
 	})
 
-	if res := s.postForm(path+"/confirm", nil); res.Status != http.StatusSeeOther {
+	t.Run("pending alert shows no stopped notice", func(t *testing.T) {
+		if got := s.with(t).get(path + "?done=unsubscribed").Body; strings.Contains(got, "Your alert is stopped") {
+			t.Errorf("pending alert page says the alert is stopped:\n%s", got)
+		}
+	})
+
+	res = s.postForm(path+"/confirm", nil)
+	if res.Status != http.StatusSeeOther {
 		t.Fatalf("confirm: got status %d", res.Status)
+	}
+	if got := s.get(res.Header.Get("Location")).Body; !strings.Contains(got, "Your alert is on") {
+		t.Errorf("page after confirming has no notice:\n%s", got)
 	}
 
 	s.Clock.Advance(time.Minute)
@@ -92,6 +102,29 @@ func TestAlertFlow(t *testing.T) {
 	if res.Status != http.StatusSeeOther {
 		t.Fatalf("one-click unsubscribe: got status %d", res.Status)
 	}
+	if got := s.get(res.Header.Get("Location")).Body; !strings.Contains(got, "Your alert is stopped") {
+		t.Errorf("page after unsubscribing has no stopped notice:\n%s", got)
+	}
+
+	// A confirmation email opened after the alert was stopped, or a stale tab.
+	t.Run("confirm of a stopped alert is refused", func(t *testing.T) {
+		res := s.with(t).postForm(path+"/confirm", nil)
+		if res.Status != http.StatusConflict {
+			t.Errorf("got status %d, want 409", res.Status)
+		}
+		if !strings.Contains(res.Body, "This alert is stopped") {
+			t.Errorf("page does not say why:\n%s", res.Body)
+		}
+		if strings.Contains(res.Body, "Your alert is on") {
+			t.Errorf("page says the alert is on:\n%s", res.Body)
+		}
+	})
+	t.Run("stale notice is not shown", func(t *testing.T) {
+		if got := s.with(t).get(path + "?done=confirmed").Body; strings.Contains(got, "Your alert is on") {
+			t.Errorf("stopped alert page says the alert is on:\n%s", got)
+		}
+	})
+
 	s.Clock.Advance(25 * time.Hour)
 	if n, _ := s.Service.RunAlerts(context.Background()); n != 0 {
 		t.Errorf("got %d digests after unsubscribing, want 0", n)

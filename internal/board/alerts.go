@@ -110,20 +110,32 @@ func (s *Service) CreateAlert(ctx context.Context, email string, q Search, label
 }
 
 // ConfirmAlert starts an alert; matches posted from now on are sent.
+// Confirming an active alert changes nothing. Errors: NotFound for a bad
+// link, Conflict for a stopped alert, which stays stopped.
 func (s *Service) ConfirmAlert(ctx context.Context, id, sig string) error {
 	a, err := s.AlertBySignature(ctx, id, sig)
 	if err != nil {
 		return err
 	}
-	if a.Status != "pending" {
-		return nil // confirming twice changes nothing
+	switch a.Status {
+	case "active":
+		return nil
+	case "unsubscribed":
+		return errAlertStopped
 	}
-	if err := s.Store.ConfirmAlert(ctx, a.ID, s.now()); err != nil && ErrorCode(err) != Conflict {
+	err = s.Store.ConfirmAlert(ctx, a.ID, s.now())
+	if ErrorCode(err) == Conflict {
+		// Another request confirmed or stopped the alert since it was loaded.
+		return nil
+	}
+	if err != nil {
 		return internal("confirm alert", err)
 	}
 	s.Log.Info("Alert confirmed", "alert_id", a.ID)
 	return nil
 }
+
+var errAlertStopped = Errorf(Conflict, "This alert is stopped, so it cannot be started again. To get emails for this search, set up a new alert from the search page.")
 
 // Unsubscribe stops an alert for good.
 func (s *Service) Unsubscribe(ctx context.Context, id, sig string) error {

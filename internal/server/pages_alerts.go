@@ -14,7 +14,24 @@ type alertPage struct {
 	Alert       *board.Alert
 	Action      string // path of the alert's signed link
 	Unsubscribe bool   // show the stop button first
-	Done        string
+	Notice      string // confirmation of the last action
+	Error       string
+}
+
+var alertNotices = map[string]string{
+	"confirmed":    "Your alert is on. You get at most one email a day, only when there are new matches.",
+	"unsubscribed": "Your alert is stopped. No more emails will be sent for it.",
+}
+
+// alertNoticeFor returns the notice of the action named by done, or "" when
+// the alert's status shows that it no longer holds, such as "confirmed" on
+// an alert stopped since.
+func alertNoticeFor(done, status string) string {
+	switch {
+	case done == "confirmed" && status != "active", done == "unsubscribed" && status != "unsubscribed":
+		return ""
+	}
+	return alertNotices[done]
 }
 
 type alertCreatedPage struct {
@@ -128,15 +145,38 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
 		s.alertError(w, r, err)
 		return
 	}
-	manageHeaders(w)
-	s.render(w, r, http.StatusOK, "alert", alertPage{Page: Page{Title: "Search alert", NoIndex: true}, Alert: a,
-		Action: "/alerts/" + a.ID + "/" + r.PathValue("sig"), Unsubscribe: strings.HasSuffix(r.URL.Path, "/unsubscribe"),
-		Done: r.URL.Query().Get("done")})
+	s.renderAlert(w, r, http.StatusOK, a, func(p *alertPage) {
+		p.Unsubscribe = strings.HasSuffix(r.URL.Path, "/unsubscribe")
+		p.Notice = alertNoticeFor(r.URL.Query().Get("done"), a.Status)
+	})
 }
 
+func (s *Server) renderAlert(w http.ResponseWriter, r *http.Request, status int, a *board.Alert, adjust func(*alertPage)) {
+	p := &alertPage{Page: Page{Title: "Search alert", NoIndex: true}, Alert: a,
+		Action: "/alerts/" + a.ID + "/" + r.PathValue("sig")}
+	if adjust != nil {
+		adjust(p)
+	}
+	manageHeaders(w)
+	s.render(w, r, status, "alert", p)
+}
+
+// alertConfirm starts an alert. A stopped alert stays stopped, and the
+// page shows the reason with status 409.
 func (s *Server) alertConfirm(w http.ResponseWriter, r *http.Request) {
 	id, sig := r.PathValue("id"), r.PathValue("sig")
-	if err := s.svc.ConfirmAlert(r.Context(), id, sig); err != nil {
+	err := s.svc.ConfirmAlert(r.Context(), id, sig)
+	var e *board.Error
+	if errors.As(err, &e) && e.Code == board.Conflict {
+		a, loadErr := s.svc.AlertBySignature(r.Context(), id, sig)
+		if loadErr != nil {
+			s.alertError(w, r, loadErr)
+			return
+		}
+		s.renderAlert(w, r, http.StatusConflict, a, func(p *alertPage) { p.Error = e.Message })
+		return
+	}
+	if err != nil {
 		s.alertError(w, r, err)
 		return
 	}
