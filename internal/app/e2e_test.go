@@ -254,6 +254,20 @@ func TestPostingLifecycle(t *testing.T) {
 			t.Error("manage page of a deleted post says it is published")
 		}
 	})
+
+	t.Run("delete from a stale tab shows the deleted state", func(t *testing.T) {
+		// The form token is the one the page carried before the delete.
+		res := s.postForm(manage+"/delete", url.Values{"csrf": {csrf}})
+		if res.Status != http.StatusGone {
+			t.Errorf("got status %d, want 410", res.Status)
+		}
+		if strings.Contains(res.Body, "Yes, delete it") {
+			t.Errorf("page offers to delete a deleted post:\n%s", res.Body)
+		}
+		if !strings.Contains(res.Body, "This ad was deleted") {
+			t.Errorf("page does not show the deleted state:\n%s", res.Body)
+		}
+	})
 }
 
 func (s *testServer) postJSONMethod(method, path string, v any, token string) response {

@@ -185,7 +185,9 @@ func (s *Server) manageDelete(w http.ResponseWriter, r *http.Request) {
 			s.manageError(w, r, err)
 			return
 		}
-		s.renderManage(w, r, http.StatusOK, token, p, func(m *managePage) { m.Confirm = true })
+		// A post deleted since the page was loaded shows its deleted
+		// state, with status 410, instead of the confirmation.
+		s.renderManage(w, r, http.StatusOK, token, p, func(m *managePage) { m.Confirm = m.Status != board.Deleted })
 		return
 	}
 	if err := s.svc.Delete(r.Context(), token); err != nil {
