@@ -391,6 +391,7 @@ func TestMetrics(t *testing.T) {
 	s.get("/boston/household/")
 	s.get("/boston/household/")
 	s.get("/boston/does-not-exist/")
+	s.do("INVENTEDMETHOD", "/boston/", nil, nil)
 
 	body := s.get("/metrics").Body
 	for _, want := range []string{
@@ -407,6 +408,12 @@ func TestMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, "does-not-exist") {
 		t.Error("a request path became a label value, want only route patterns")
+	}
+	if strings.Contains(body, "INVENTEDMETHOD") {
+		t.Error("an invented method became a label value, want OTHER")
+	}
+	if !strings.Contains(body, `method="OTHER"`) {
+		t.Error(`metrics lack method="OTHER" for the invented method`)
 	}
 }
 

@@ -67,13 +67,27 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // ObserveRequest records one request. route is the ServeMux pattern that
-// matched, so the label set stays small whatever paths clients send.
+// matched and method is reduced to a fixed set, so the label set stays
+// small whatever paths and methods clients send.
 func (m *Metrics) ObserveRequest(route, method string, status int, d time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
+	method = methodLabel(method)
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.durations.WithLabelValues(route, method).Observe(d.Seconds())
+}
+
+// methodLabel returns a standard method as it is and "OTHER" for any
+// other. HTTP allows any token as a method, and each distinct label value
+// would be a time series kept until the process ends.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return method
+	}
+	return "OTHER"
 }
 
 // ObserveJob records one run of a background job.
