@@ -169,3 +169,30 @@ func TestSEO(t *testing.T) {
 		}
 	})
 }
+
+// TestMilesParameter checks that every place reading miles rejects a
+// value that is not a distance, and accepts one from 0.1 to 3,000.
+func TestMilesParameter(t *testing.T) {
+	s := startServer(t)
+	for _, path := range []string{"/api/v1/posts", "/boston/", "/boston/bikes/", "/feeds/boston/bikes.rss"} {
+		for _, miles := range []string{"NaN", "nan", "Inf", "-Inf", "0", "0.0000001", "3001"} {
+			if got := s.get(path + "?zip=02134&miles=" + miles).Status; got != http.StatusBadRequest {
+				t.Errorf("%s?miles=%s: got status %d, want 400", path, miles, got)
+			}
+		}
+		for _, miles := range []string{"0.1", "0.5", "3000"} {
+			if got := s.get(path + "?zip=02134&miles=" + miles).Status; got != http.StatusOK {
+				t.Errorf("%s?miles=%s: got status %d, want 200", path, miles, got)
+			}
+		}
+	}
+
+	t.Run("alert form", func(t *testing.T) {
+		_, csrf := formTokens(t, s.get("/boston/?q=bike").Body)
+		res := s.postForm("/alerts", url.Values{"csrf": {csrf}, "email": {"w@example.com"}, "region": {"boston"},
+			"zip": {"02134"}, "miles": {"NaN"}})
+		if res.Status != http.StatusBadRequest {
+			t.Errorf("got status %d, want 400", res.Status)
+		}
+	})
+}

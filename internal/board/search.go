@@ -211,8 +211,8 @@ func (s *Service) prepareSearch(q Search) (SearchQuery, error) {
 		}
 	}
 	switch {
-	case q.Miles < 0 || q.Miles > 3000:
-		fields["miles"] = "The distance must be between 0 and 3,000 miles."
+	case q.Miles != 0 && !validMiles(q.Miles):
+		fields["miles"] = milesMessage
 	case q.Miles > 0 && q.ZIP == "":
 		fields["zip"] = "Enter a ZIP code to search within a distance."
 	}
