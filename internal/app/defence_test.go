@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -139,4 +141,82 @@ func TestPostBodyFollowsPhotoLimit(t *testing.T) {
 	if want := "Photos can be up to 1 MB each, 12 per post."; !strings.Contains(res.Body, want) {
 		t.Errorf("413 body %q, want it to contain %q", res.Body, want)
 	}
+}
+
+// TestFormEncodedPostsAreCapped posts form-encoded bodies just over 1 MB to
+// the endpoints that take photos. Only a multipart body there may be
+// photo-sized, because net/http reads a form-encoded body whole into
+// memory.
+func TestFormEncodedPostsAreCapped(t *testing.T) {
+	s := startServer(t)
+	_, token := s.publishPost(map[string]any{"title": "Lamp", "category": "household", "zip": "02134", "email": "e@example.com"})
+	body := "title=" + strings.Repeat("a", 1<<20)
+	for _, path := range []string{"/new", "/api/v1/posts", "/manage/" + token + "/edit"} {
+		res := s.do("POST", path, strings.NewReader(body), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+		if res.Status != http.StatusRequestEntityTooLarge {
+			t.Errorf("%s: got status %d, want 413", path, res.Status)
+		}
+		if len(res.Body) > 64<<10 {
+			t.Errorf("%s: got a %d-byte response, want one without the title", path, len(res.Body))
+		}
+	}
+}
+
+// TestReshownFormsClipLongFields sends a 5,000-character title through the
+// web forms. The page names the problem and shows the title again cut to
+// the maximum of 100 characters plus a tenth, not in full.
+func TestReshownFormsClipLongFields(t *testing.T) {
+	s := startServer(t)
+	long := strings.Repeat("a", 5000)
+	titleValue := regexp.MustCompile(`id="title" name="title"[^>]* value="([^"]*)"`)
+	echoedTitle := func(t *testing.T, page string) string {
+		t.Helper()
+		m := titleValue.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no title field in page:\n%s", page)
+		}
+		return m[1]
+	}
+
+	t.Run("new post", func(t *testing.T) {
+		formID, csrf := formTokens(t, s.get("/new").Body)
+		body, ct := multipartBody(t, map[string]string{"form_id": formID, "csrf": csrf, "title": long, "body": "Blue",
+			"category": "furniture", "zip": "10001", "email": "a@example.com"}, nil)
+		res := s.do("POST", "/new", body, map[string]string{"Content-Type": ct})
+		if res.Status != http.StatusBadRequest {
+			t.Fatalf("got status %d, want 400", res.Status)
+		}
+		if want := "Title is 5000 characters long"; !strings.Contains(res.Body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+		if got := len(echoedTitle(t, res.Body)); got != 110 {
+			t.Errorf("got %d characters of the title shown again, want 110", got)
+		}
+	})
+
+	t.Run("expired new post form", func(t *testing.T) {
+		res := s.postForm("/new", url.Values{"title": {strings.Repeat("a", 500<<10)}})
+		if res.Status != http.StatusBadRequest {
+			t.Fatalf("got status %d, want 400", res.Status)
+		}
+		if got := len(echoedTitle(t, res.Body)); got != 110 {
+			t.Errorf("got %d characters of the title shown again, want 110", got)
+		}
+	})
+
+	t.Run("edit", func(t *testing.T) {
+		_, token := s.publishPost(map[string]any{"title": "Lamp", "category": "household", "zip": "02134", "email": "e@example.com"})
+		_, csrf := formTokens(t, s.get("/manage/"+token).Body)
+		body, ct := multipartBody(t, map[string]string{"csrf": csrf, "title": long, "body": "Blue"}, nil)
+		res := s.do("POST", "/manage/"+token+"/edit", body, map[string]string{"Content-Type": ct})
+		if res.Status != http.StatusBadRequest {
+			t.Fatalf("got status %d, want 400", res.Status)
+		}
+		if want := "Title is 5000 characters long"; !strings.Contains(res.Body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+		if got := len(echoedTitle(t, res.Body)); got != 110 {
+			t.Errorf("got %d characters of the title shown again, want 110", got)
+		}
+	})
 }

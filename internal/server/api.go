@@ -102,7 +102,7 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	draft, err := s.readDraft(w, r)
+	draft, err := s.readDraft(r)
 	if err != nil {
 		s.refundPost(r)
 		s.apiError(w, r, err)
@@ -121,14 +121,14 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, created)
 }
 
-// readDraft reads a create request in either of its two encodings.
-func (s *Server) readDraft(w http.ResponseWriter, r *http.Request) (board.Draft, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.maxPostBody())
+// readDraft reads a create request sent as JSON, multipart or form-encoded.
+// limitBodies has bounded the body by its type.
+func (s *Server) readDraft(r *http.Request) (board.Draft, error) {
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
 	case "multipart/form-data", "application/x-www-form-urlencoded":
-		if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-			return board.Draft{}, tooLargeOr(err, "The multipart body could not be read.")
+		if err := parsePostForm(r); err != nil {
+			return board.Draft{}, tooLargeOr(err, "The form body could not be read.")
 		}
 		return board.Draft{
 			Title: r.FormValue("title"), Body: r.FormValue("body"), Price: r.FormValue("price"),
@@ -136,7 +136,6 @@ func (s *Server) readDraft(w http.ResponseWriter, r *http.Request) (board.Draft,
 			Phone: r.FormValue("phone"), Photos: uploads(r.MultipartForm, "images"),
 		}, nil
 	case "application/json":
-		r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
 		var in apiDraft
 		if err := decodeJSON(r, &in); err != nil {
 			return board.Draft{}, err

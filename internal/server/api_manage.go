@@ -68,7 +68,7 @@ func (s *Server) apiManageEdit(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	edit, err := s.readEdit(w, r)
+	edit, err := s.readEdit(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -84,8 +84,7 @@ func (s *Server) apiManageEdit(w http.ResponseWriter, r *http.Request) {
 // readEdit reads a PATCH as JSON, or as multipart when photos are added.
 // Only the fields present change; remove_images lists thumbnail URLs or
 // keys of photos to drop.
-func (s *Server) readEdit(w http.ResponseWriter, r *http.Request) (board.Edit, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.maxPostBody())
+func (s *Server) readEdit(r *http.Request) (board.Edit, error) {
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
 	case "multipart/form-data":
@@ -106,7 +105,6 @@ func (s *Server) readEdit(w http.ResponseWriter, r *http.Request) (board.Edit, e
 		e.AddPhotos = uploads(r.MultipartForm, "images")
 		return e, nil
 	case "application/json":
-		r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
 		var in struct {
 			Title        *string         `json:"title"`
 			Body         *string         `json:"body"`

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -123,23 +124,37 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// maxFormBody bounds every request body except photo uploads, which set
-// their own, larger limit.
+// maxFormBody bounds every request body except those of the create and
+// edit endpoints, which carry longer text and may carry photos.
 const maxFormBody = 64 << 10
 
-// maxJSONBody bounds a JSON create or edit: a 10,000-character body is at
-// most 40 KB of UTF-8, and JSON escapes can make it six times longer.
-const maxJSONBody = 1 << 20
+// maxTextBody bounds a create or edit request without photos, sent as JSON
+// or form-encoded. A 10,000-character description is at most 40 KB of
+// UTF-8, and JSON escapes can make it six times longer and percent-encoding
+// three times longer.
+const maxTextBody = 1 << 20
 
-// limitBodies caps the body of every request that cannot carry photos, so
-// no form can be used to fill memory or the temporary folder.
-func limitBodies(next http.Handler) http.Handler {
+// limitBodies caps the body of every request, so no form can be used to
+// fill memory or the temporary folder. Only a multipart body to an
+// endpoint that takes photos gets the photo-sized bound. Any other body
+// to those endpoints holds text fields alone, and net/http reads a
+// form-encoded body whole into memory.
+func (s *Server) limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !carriesPhotos(r) {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.bodyLimit(r))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodyLimit returns the largest body r may have, in bytes.
+func (s *Server) bodyLimit(r *http.Request) int64 {
+	if !carriesPhotos(r) {
+		return maxFormBody
+	}
+	if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mediaType == "multipart/form-data" {
+		return s.maxPostBody()
+	}
+	return maxTextBody
 }
 
 // carriesPhotos reports whether the request goes to an endpoint that takes

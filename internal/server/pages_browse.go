@@ -354,6 +354,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, status int, 
 	trail = append(trail, link{Text: p.Title, Href: postPath(p)})
 
 	reply.CSRF = s.formToken("reply:" + p.ID)
+	reply.Email, reply.Message = clip(reply.Email, maxShortField), clip(reply.Message, board.MaxReply)
 	s.render(w, r, status, "post", postPage{
 		Page:   Page{Title: p.Title, Description: truncate(p.Body, 160), Canonical: postPath(p)},
 		Crumbs: breadcrumbs(trail...),

@@ -23,7 +23,7 @@ func (s *Server) lostForm(w http.ResponseWriter, r *http.Request) {
 // the same whether or not the address has posts.
 func (s *Server) lostSubmit(w http.ResponseWriter, r *http.Request) {
 	email := r.FormValue("email")
-	page := lostPage{Page: Page{Title: "Get the links to your posts", NoIndex: true}, Email: email, CSRF: s.formToken("lost")}
+	page := lostPage{Page: Page{Title: "Get the links to your posts", NoIndex: true}, Email: clip(email, maxShortField), CSRF: s.formToken("lost")}
 	if !s.validFormToken("lost", r.FormValue("csrf")) {
 		page.Error = "The form has expired. Please send it again."
 		s.render(w, r, http.StatusBadRequest, "lost", page)

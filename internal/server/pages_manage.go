@@ -28,6 +28,11 @@ type managePage struct {
 
 type editForm struct{ Title, Body, Price string }
 
+// clipped returns the form cut to what a page shows again after an error.
+func (f editForm) clipped() editForm {
+	return editForm{Title: clip(f.Title, board.MaxTitle), Body: clip(f.Body, board.MaxBody), Price: clip(f.Price, maxShortField)}
+}
+
 var notices = map[string]string{
 	"published": "Your post is published. It is now visible to everyone.",
 	"edited":    "Your changes are saved.",
@@ -126,8 +131,7 @@ func (s *Server) manageEdit(w http.ResponseWriter, r *http.Request) {
 		s.manageError(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.maxPostBody())
-	if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+	if err := parsePostForm(r); err != nil {
 		manageHeaders(w)
 		s.error(w, r, tooLargeOr(err, "The form could not be read. Please try again."))
 		return
@@ -149,7 +153,7 @@ func (s *Server) manageEdit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.renderManage(w, r, statusByCode[e.Code], token, p, func(m *managePage) {
-			m.Edit, m.EditErrors, m.EditOpen, m.Error = form, e.Fields, true, e.Message
+			m.Edit, m.EditErrors, m.EditOpen, m.Error = form.clipped(), e.Fields, true, e.Message
 		})
 		return
 	}

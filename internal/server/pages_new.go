@@ -49,6 +49,33 @@ type postForm struct {
 	Title, Body, Price, Category, ZIP, Email, Phone, Region string
 }
 
+// maxShortField caps the other fields of a re-shown post form. The longest
+// valid value among them is an email address of 254 characters.
+const maxShortField = 254
+
+// clipped returns the form cut to what a page shows again after an error.
+func (f postForm) clipped() postForm {
+	return postForm{
+		Title: clip(f.Title, board.MaxTitle), Body: clip(f.Body, board.MaxBody),
+		Price: clip(f.Price, maxShortField), Category: clip(f.Category, maxShortField), ZIP: clip(f.ZIP, maxShortField),
+		Email: clip(f.Email, maxShortField), Phone: clip(f.Phone, maxShortField), Region: clip(f.Region, maxShortField),
+	}
+}
+
+// clip cuts text that a form shows again to limit characters plus a
+// tenth. A person who typed a little too much can still see the excess and
+// shorten it, but a client that sent megabytes does not get them back.
+func clip(text string, limit int) string {
+	keep := limit + limit/10
+	for i := range text {
+		if keep == 0 {
+			return text[:i]
+		}
+		keep--
+	}
+	return text
+}
+
 // newPostForm shows an empty form. The query parameters category and zip
 // fill those fields, and region names a region in the ZIP field's hint.
 func (s *Server) newPostForm(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +88,7 @@ func (s *Server) renderNewPost(w http.ResponseWriter, r *http.Request, status in
 	page := newPostPage{
 		Page: Page{Title: "Post an ad", NoIndex: true,
 			Description: "Post a free classified ad in a minute, without an account."},
-		Form:     form,
+		Form:     form.clipped(),
 		Sections: s.svc.Categories.Sections,
 		FormID:   formID,
 		CSRF:     s.formToken("new:" + formID),
@@ -82,8 +109,7 @@ func (s *Server) renderNewPost(w http.ResponseWriter, r *http.Request, status in
 // createPost handles the form. The hidden form ID doubles as idempotency
 // key: a double click or a resent form creates one post and one email.
 func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.maxPostBody())
-	if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+	if err := parsePostForm(r); err != nil {
 		s.error(w, r, tooLargeOr(err, "The form could not be read. Please try again."))
 		return
 	}
@@ -131,6 +157,20 @@ func (s *Server) posted(w http.ResponseWriter, r *http.Request) {
 		Page
 		DevOutbox bool
 	}{Page{Title: "Check your email", NoIndex: true}, s.devOutbox(r)})
+}
+
+// parsePostForm reads a multipart or form-encoded body into r.Form.
+// ParseMultipartForm alone returns ErrNotMultipart for a form-encoded body
+// and drops the error of reading it, such as a body over the size bound,
+// so ParseForm runs first.
+func parsePostForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	if err := r.ParseMultipartForm(multipartMemory); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return err
+	}
+	return nil
 }
 
 // uploads returns the files of a multipart field, skipping the empty part

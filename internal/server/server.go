@@ -177,5 +177,5 @@ func (s *Server) routes() http.Handler {
 	root := http.NewServeMux()
 	root.Handle("/api/", csrf.Handler(api))
 	root.Handle("/", csrf.Handler(web))
-	return s.recoverPanics(s.logRequests(securityHeaders(limitBodies(readYourWrites(root)))))
+	return s.recoverPanics(s.logRequests(securityHeaders(s.limitBodies(readYourWrites(root)))))
 }
