@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/internal/app"
+	"github.com/corkboard/corkboard/internal/board"
 )
 
 // publishPost creates and publishes a post through the API and returns
@@ -382,6 +383,27 @@ func TestReadiness(t *testing.T) {
 	}
 	if got := s.get("/healthz").Status; got != http.StatusOK {
 		t.Errorf("healthz with the database closed: got status %d, want 200 (the process is alive)", got)
+	}
+}
+
+// TestFailedListPageStatus checks that a page whose list of posts failed
+// is an error page, even when its category counts come from the cache.
+func TestFailedListPageStatus(t *testing.T) {
+	s := startServer(t)
+	if got := s.get("/boston/").Status; got != http.StatusOK {
+		t.Fatalf("region page: got status %d, want 200", got)
+	}
+	s.Store.Close()
+
+	cursor := board.EncodeCursor(board.Cursor{BumpedAt: time.Now(), ID: board.NewPostID()})
+	for _, path := range []string{"/boston/?after=" + cursor, "/boston/household/?after=" + cursor} {
+		res := s.get(path)
+		if res.Status != http.StatusInternalServerError {
+			t.Errorf("%s with the database closed: got status %d, want 500", path, res.Status)
+		}
+		if !strings.Contains(res.Body, "The search failed") {
+			t.Errorf("%s with the database closed: page lacks the failure message", path)
+		}
 	}
 }
 

@@ -60,7 +60,7 @@ func (s *Service) ListPosts(ctx context.Context, region, category, cursor string
 	if cursor == "" {
 		fill = WithPrimary(ctx) // the result goes into the cache
 	}
-	result, err, _ := s.flight.Do(key+":"+cursor, func() (any, error) { return s.Store.ListPosts(fill, q) })
+	result, err := s.shareQuery(fill, key+":"+cursor, func(ctx context.Context) (any, error) { return s.Store.ListPosts(ctx, q) })
 	if err != nil {
 		return Page{}, internal("list posts", err)
 	}
@@ -81,6 +81,29 @@ func (s *Service) ListPosts(ctx context.Context, region, category, cursor string
 		s.Cache.Set(ctx, key, data, time.Minute, tag)
 	}
 	return page, nil
+}
+
+// sharedQueryTimeout bounds a query that shareQuery runs for several
+// callers. List and count queries take milliseconds, so this only ends a
+// query that a stuck database would keep running.
+const sharedQueryTimeout = 10 * time.Second
+
+// shareQuery runs query once for all concurrent callers with the same key.
+// The query runs on a context that keeps ctx's values but not its
+// cancellation, because it serves callers other than the first. Each
+// caller stops waiting when its own ctx ends and then returns ctx.Err().
+func (s *Service) shareQuery(ctx context.Context, key string, query func(ctx context.Context) (any, error)) (any, error) {
+	done := s.flight.DoChan(key, func() (any, error) {
+		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedQueryTimeout)
+		defer cancel()
+		return query(shared)
+	})
+	select {
+	case res := <-done:
+		return res.Val, res.Err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func anyExpired(posts []Post, now time.Time) bool {
@@ -107,8 +130,8 @@ func (s *Service) RegionCounts(ctx context.Context, region string) (map[string]i
 		counts map[string]int
 		next   time.Time
 	}
-	result, err, _ := s.flight.Do(key, func() (any, error) {
-		counts, next, err := s.Store.CountPosts(WithPrimary(ctx), region, now)
+	result, err := s.shareQuery(WithPrimary(ctx), key, func(ctx context.Context) (any, error) {
+		counts, next, err := s.Store.CountPosts(ctx, region, now)
 		return countResult{counts, next}, err
 	})
 	if err != nil {

@@ -139,7 +139,7 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) {
 		page.Sections = append(page.Sections, sc)
 	}
 	page.Nearby = s.svc.Places.Nearby(region.Slug, s.svc.NearbyMiles)
-	s.render(w, r, http.StatusOK, "region", page)
+	s.render(w, r, status, "region", page)
 }
 
 type categoryPage struct {
@@ -227,7 +227,7 @@ func (s *Server) runSearch(r *http.Request, action, region, category string) (se
 	if !res.Searching && region != "" && q.Get("cursor") == "" {
 		page, err := s.svc.ListPosts(r.Context(), region, category, q.Get("after"), pageSize)
 		if err != nil {
-			return s.searchError(res, err)
+			return s.searchError(r, res, err)
 		}
 		for _, p := range page.Posts {
 			res.Hits = append(res.Hits, board.Hit{Post: p})
@@ -240,7 +240,7 @@ func (s *Server) runSearch(r *http.Request, action, region, category string) (se
 
 	search, err := parseSearch(q, pageSize)
 	if err != nil {
-		return s.searchError(res, err)
+		return s.searchError(r, res, err)
 	}
 	search.Region, search.Category = region, category
 	if search.Category == "" {
@@ -248,7 +248,7 @@ func (s *Server) runSearch(r *http.Request, action, region, category string) (se
 	}
 	page, err := s.svc.Search(r.Context(), search)
 	if err != nil {
-		return s.searchError(res, err)
+		return s.searchError(r, res, err)
 	}
 	res.Hits = page.Hits
 	if page.Next != "" {
@@ -264,7 +264,7 @@ func (s *Server) runSearch(r *http.Request, action, region, category string) (se
 	return res, http.StatusOK
 }
 
-func (s *Server) searchError(res searchResults, err error) (searchResults, int) {
+func (s *Server) searchError(r *http.Request, res searchResults, err error) (searchResults, int) {
 	var e *board.Error
 	if errors.As(err, &e) && e.Code == board.Invalid {
 		res.Errors = e.Fields
@@ -273,9 +273,10 @@ func (s *Server) searchError(res searchResults, err error) (searchResults, int) 
 		}
 		return res, http.StatusBadRequest
 	}
+	// publicError logs the cause, or an info line when the client left.
+	status, _ := s.publicError(r, err)
 	res.Errors = map[string]string{"q": "The search failed. Please try again."}
-	s.log.Error("Search failed", "error", err)
-	return res, http.StatusInternalServerError
+	return res, status
 }
 
 // feedLinks returns the RSS and Atom feeds of a page for its <head>.
