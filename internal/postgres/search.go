@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -60,10 +59,15 @@ func (s *Store) SearchPosts(ctx context.Context, q board.SearchQuery) ([]board.H
 		if q.Miles > 0 {
 			// A bounding box lets the index on (lat, lon) narrow the rows
 			// before the exact distance is computed.
-			dLat := q.Miles / 69.0
-			dLon := q.Miles / (69.0 * math.Max(0.01, math.Cos(q.Origin.Lat*math.Pi/180)))
-			w.where(`p.lat BETWEEN ` + w.arg(q.Origin.Lat-dLat) + ` AND ` + w.arg(q.Origin.Lat+dLat))
-			w.where(`p.lon BETWEEN ` + w.arg(q.Origin.Lon-dLon) + ` AND ` + w.arg(q.Origin.Lon+dLon))
+			box := board.BoundingBoxAround(*q.Origin, q.Miles)
+			w.where(`p.lat BETWEEN ` + w.arg(box.MinLat) + ` AND ` + w.arg(box.MaxLat))
+			switch {
+			case box.AllLon:
+			case box.CrossesMeridian():
+				w.where(`(p.lon >= ` + w.arg(box.MinLon) + ` OR p.lon <= ` + w.arg(box.MaxLon) + `)`)
+			default:
+				w.where(`p.lon BETWEEN ` + w.arg(box.MinLon) + ` AND ` + w.arg(box.MaxLon))
+			}
 			w.where(distance + ` <= ` + w.arg(q.Miles))
 		}
 	}

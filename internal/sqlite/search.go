@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/corkboard/corkboard/internal/board"
@@ -69,10 +68,15 @@ func (s *Store) SearchPosts(ctx context.Context, q board.SearchQuery) ([]board.H
 		if q.Miles > 0 {
 			// A bounding box lets the index on lat narrow the rows before
 			// the exact distance is computed.
-			dLat := q.Miles / 69.0
-			dLon := q.Miles / (69.0 * math.Max(0.01, math.Cos(q.Origin.Lat*math.Pi/180)))
-			w.add(`p.lat BETWEEN ? AND ?`, q.Origin.Lat-dLat, q.Origin.Lat+dLat)
-			w.add(`p.lon BETWEEN ? AND ?`, q.Origin.Lon-dLon, q.Origin.Lon+dLon)
+			box := board.BoundingBoxAround(*q.Origin, q.Miles)
+			w.add(`p.lat BETWEEN ? AND ?`, box.MinLat, box.MaxLat)
+			switch {
+			case box.AllLon:
+			case box.CrossesMeridian():
+				w.add(`(p.lon >= ? OR p.lon <= ?)`, box.MinLon, box.MaxLon)
+			default:
+				w.add(`p.lon BETWEEN ? AND ?`, box.MinLon, box.MaxLon)
+			}
 			w.add(distance+` <= ?`, append(append([]any{}, distanceArgs...), q.Miles)...)
 		}
 	}

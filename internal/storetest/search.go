@@ -64,6 +64,7 @@ type post struct {
 	price                             *int64
 	age                               time.Duration // since the last bump
 	images                            int
+	at                                *board.Point // coordinates other than the ZIP code's
 }
 
 func dollars(n float64) *int64 {
@@ -98,6 +99,9 @@ func (f *fixture) add(specs ...post) []string {
 			Category: s.category, Region: pl.Region, Subarea: pl.Subarea, ZIP: pl.ZIP, City: pl.City, State: pl.State,
 			Lat: pl.Lat, Lon: pl.Lon, Email: s.email, CreatedAt: bumped, UpdatedAt: bumped, PublishedAt: bumped,
 			BumpedAt: bumped, ExpiresAt: bumped.Add(30 * 24 * time.Hour)}
+		if s.at != nil {
+			p.Lat, p.Lon = s.at.Lat, s.at.Lon
+		}
 		for i := range s.images {
 			key := fmt.Sprintf("%064x.jpg", f.seq*100+i)
 			p.Images = append(p.Images, board.Image{ThumbKey: key, LargeKey: key, Width: 4, Height: 3})
@@ -214,6 +218,43 @@ func RunSearch(t *testing.T, open func(t *testing.T) Store) {
 		page, _ := f.svc.Search(context.Background(), board.Search{ZIP: "02134", Sort: board.SortDistance, Limit: 10})
 		if len(page.Hits) != 3 || page.Hits[2].Title != "Amherst" || page.Hits[2].DistanceMiles == nil || *page.Hits[2].DistanceMiles < 60 {
 			t.Errorf("got %+v, want Amherst last, about 78 miles away", page.Hits)
+		}
+	})
+
+	t.Run("distance across the 180th meridian and a pole", func(t *testing.T) {
+		f := newFixture(t, open)
+		// Adak (99546) lies at 176.6° W. Atka (99547) is 106 miles east
+		// of it, Amchitka (96507, at 178.9° E) 193 miles west across the
+		// meridian, Wake Island (96898) 2,427 miles. Two posts have
+		// coordinates of their own. Pole lies on the far side of the North
+		// Pole from Alaska, 1,434 miles from Barrow (99723). Edge lies 998
+		// miles from Anchorage (99501), at 64.82° N, where a circle around
+		// Anchorage reaches furthest east.
+		f.add(post{title: "Adak", zip: "99546"}, post{title: "Atka", zip: "99547"},
+			post{title: "Amchitka", zip: "96507"}, post{title: "Wake", zip: "96898"},
+			post{title: "Pole", zip: "99723", at: &board.Point{Lat: 88, Lon: 30}},
+			post{title: "Edge", zip: "99501", at: &board.Point{Lat: 64.82, Lon: -149.8761 + 31.2}})
+
+		cases := []struct {
+			name  string
+			zip   string
+			miles float64
+			want  []string
+		}{
+			{"west of the meridian, just short", "99546", 190, []string{"Adak", "Atka"}},
+			{"west of the meridian", "99546", 200, []string{"Adak", "Atka", "Amchitka"}},
+			{"Wake just outside", "99546", 2400, []string{"Adak", "Atka", "Amchitka", "Edge"}},
+			{"Wake inside", "99546", 2500, []string{"Adak", "Atka", "Amchitka", "Edge", "Wake"}},
+			{"circle around the pole", "99546", 3000, []string{"Adak", "Atka", "Amchitka", "Edge", "Wake", "Pole"}},
+			{"east of the meridian", "96898", 2450, []string{"Wake", "Amchitka", "Adak"}},
+			{"across the pole", "99723", 1500, []string{"Edge", "Atka", "Pole", "Adak"}},
+			{"widest point at high latitude", "99501", 1000, []string{"Edge"}},
+		}
+		for _, tc := range cases {
+			got := f.search(board.Search{ZIP: tc.zip, Miles: tc.miles, Sort: board.SortDistance})
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("%s: %s within %v miles: got %q, want %q", tc.name, tc.zip, tc.miles, got, tc.want)
+			}
 		}
 	})
 
