@@ -220,3 +220,84 @@ func TestReshownFormsClipLongFields(t *testing.T) {
 		}
 	})
 }
+
+// TestRedirectsStayOnSite requests paths that spell another host in ways
+// browsers accept, such as a backslash after the slash or a tab before
+// two slashes. No response may send the browser off the site.
+func TestRedirectsStayOnSite(t *testing.T) {
+	s := startServer(t)
+	for _, path := range []string{
+		"/%2F%5Cevil.example/?q=",
+		"/%5C%5Cevil.example/?q=",
+		"/%09%2F%2Fevil.example/?q=",
+		"/%2F%5Cevil.example/bikes/?q=",
+		"/%2F%2Fevil.example/?q=",
+		"//evil.example/?q=",
+		"/%2F%5Cevil.example",
+		"/%2F%5Cevil.example/bikes",
+		"/boston/%2F%5Cevil.example/?q=",
+		"/boston/bikes/%2F%5Cevil.example",
+	} {
+		res := roundTrip(t, s.URL+path)
+		if location := res.Header.Get("Location"); location != "" && !onSite(s, location) {
+			t.Errorf("%s: got status %d with Location %q, want a path on this site", path, res.StatusCode, location)
+		}
+	}
+	for _, path := range []string{"/%2F%5Cevil.example/?q=", "/%2F%5Cevil.example/bikes/?q=", "/boston/%2F%5Cevil.example/?q="} {
+		if got := roundTrip(t, s.URL+path).StatusCode; got != http.StatusNotFound {
+			t.Errorf("%s: got status %d, want 404", path, got)
+		}
+	}
+}
+
+// roundTrip sends one GET without the client's redirect handling, which
+// rejects a Location it cannot parse before a test can look at it.
+func roundTrip(t *testing.T, rawURL string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest("GET", rawURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", rawURL, err)
+	}
+	res.Body.Close()
+	return res
+}
+
+// onSite reports whether a Location header names a page of s: a path that
+// starts with one slash followed by neither a slash nor a backslash, or an
+// absolute URL under the site's own base URL. Browsers drop tabs and line
+// breaks anywhere in a URL and control characters and spaces at its
+// start, so those are dropped before the check.
+func onSite(s *testServer, location string) bool {
+	location = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return -1
+		}
+		return r
+	}, location)
+	location = strings.TrimLeftFunc(location, func(r rune) bool { return r <= ' ' })
+	if strings.HasPrefix(location, s.URL+"/") {
+		return true
+	}
+	if location == "/" {
+		return true
+	}
+	return len(location) >= 2 && location[0] == '/' && location[1] != '/' && location[1] != '\\'
+}
+
+func TestEmptySearchFieldsRedirect(t *testing.T) {
+	s := startServer(t)
+	for path, want := range map[string]string{
+		"/boston/?q=&min_price=":                "/boston/",
+		"/boston/bikes/?q=trek&max_price=":      "/boston/bikes/?q=trek",
+		"/boston/bikes/?max_price=&has_image=1": "/boston/bikes/?has_image=1",
+	} {
+		res := s.get(path)
+		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != want {
+			t.Errorf("%s: got status %d Location %q, want 303 %q", path, res.Status, res.Header.Get("Location"), want)
+		}
+	}
+}

@@ -103,12 +103,12 @@ type searchResults struct {
 }
 
 func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) {
-	if redirectClean(w, r) {
-		return
-	}
 	region, ok := s.svc.Places.Region(r.PathValue("region"))
 	if !ok {
 		s.notFound(w, r)
+		return
+	}
+	if redirectClean(w, r, "/"+region.Slug+"/") {
 		return
 	}
 
@@ -153,9 +153,6 @@ type categoryPage struct {
 const pageSize = 50
 
 func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
-	if redirectClean(w, r) {
-		return
-	}
 	region, ok := s.svc.Places.Region(r.PathValue("region"))
 	if !ok {
 		s.notFound(w, r)
@@ -164,6 +161,9 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 	cat, ok := s.svc.Categories.Category(r.PathValue("category"))
 	if !ok {
 		s.notFound(w, r)
+		return
+	}
+	if redirectClean(w, r, "/"+region.Slug+"/"+cat.Slug+"/") {
 		return
 	}
 
@@ -181,8 +181,11 @@ func (s *Server) categoryPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // redirectClean sends a search whose form left empty fields in the query
-// string to the same URL without them, so shared links stay short.
-func redirectClean(w http.ResponseWriter, r *http.Request) bool {
+// string to the page at path without them, so shared links stay short.
+// The caller builds path from known region and category slugs, because
+// the request's own path may spell another host that a browser would
+// follow off the site, such as /%2F%5Cevil.example/.
+func redirectClean(w http.ResponseWriter, r *http.Request, path string) bool {
 	q := r.URL.Query()
 	clean := url.Values{}
 	changed := false
@@ -196,7 +199,7 @@ func redirectClean(w http.ResponseWriter, r *http.Request) bool {
 	if !changed {
 		return false
 	}
-	target := r.URL.Path
+	target := path
 	if len(clean) > 0 {
 		target += "?" + clean.Encode()
 	}
