@@ -203,3 +203,57 @@ func TestAlertLeaseLost(t *testing.T) {
 		t.Errorf("want no failed run logged, got:\n%s", logs.String())
 	}
 }
+
+// TestAlertBackLink checks the "Back to the search" link of the page that
+// follows the alert form. The link leads to the region or category page of
+// the search, and a region or category that no page has is rejected.
+func TestAlertBackLink(t *testing.T) {
+	s := startServer(t)
+	_, csrf := formTokens(t, s.get("/boston/?q=trek").Body)
+	for _, tc := range []struct {
+		name     string
+		fields   url.Values
+		wantHref string
+	}{
+		{"region page", url.Values{"region": {"boston"}}, `href="/boston/?q=trek"`},
+		{"category page", url.Values{"region": {"boston"}, "category": {"bikes"}}, `href="/boston/bikes/?q=trek"`},
+		{"section filter", url.Values{"region": {"boston"}, "section": {"for-sale"}}, `href="/boston/?q=trek&amp;section=for-sale"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			form := url.Values{"csrf": {csrf}, "email": {"watcher@example.com"}, "q": {"trek"}}
+			for k, v := range tc.fields {
+				form[k] = v
+			}
+			res := s.with(t).postForm("/alerts", form)
+			if res.Status != http.StatusOK {
+				t.Fatalf("got status %d, want 200", res.Status)
+			}
+			if !strings.Contains(res.Body, tc.wantHref) {
+				t.Errorf("page lacks %s:\n%s", tc.wantHref, res.Body)
+			}
+		})
+	}
+
+	for _, tc := range []struct {
+		name   string
+		fields url.Values
+	}{
+		{"path as region", url.Values{"region": {"/evil.example"}}},
+		{"no region", url.Values{"region": {""}}},
+		{"unknown category", url.Values{"region": {"boston"}, "category": {"/evil.example"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			form := url.Values{"csrf": {csrf}, "email": {"watcher@example.com"}, "q": {"trek"}}
+			for k, v := range tc.fields {
+				form[k] = v
+			}
+			res := s.with(t).postForm("/alerts", form)
+			if res.Status != http.StatusBadRequest {
+				t.Errorf("got status %d, want 400", res.Status)
+			}
+			if strings.Contains(res.Body, `href="//`) || strings.Contains(res.Body, "evil.example/") {
+				t.Errorf("page links off the site:\n%s", res.Body)
+			}
+		})
+	}
+}

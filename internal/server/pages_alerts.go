@@ -62,16 +62,14 @@ func (s *Server) createAlert(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	label := s.describeSearch(search)
-	back := "/" + search.Region + "/"
-	if search.Category != "" {
-		back += search.Category + "/"
+	back, ok := s.searchPagePath(search)
+	if !ok {
+		s.error(w, r, board.Errorf(board.Invalid, "The alert form names an unknown region or category. Open the search on a region's page and set up the alert there."))
+		return
 	}
-	back += "?" + board.SearchQueryString(board.Search{Text: search.Text, TitlesOnly: search.TitlesOnly,
-		MinPrice: search.MinPrice, MaxPrice: search.MaxPrice, HasImage: search.HasImage, Today: search.Today,
-		ZIP: search.ZIP, Miles: search.Miles, Nearby: search.Nearby, Sort: search.Sort, Bundle: search.Bundle})
+	label := s.describeSearch(search)
 	page := alertCreatedPage{Page: Page{Title: "Email me new matches", NoIndex: true}, Label: label,
-		Email: r.PostForm.Get("email"), Back: back, Fields: form, CSRF: s.formToken("alert")}
+		Email: clip(r.PostForm.Get("email"), maxShortField), Back: back, Fields: form, CSRF: s.formToken("alert")}
 
 	if !s.validFormToken("alert", r.PostForm.Get("csrf")) {
 		page.Error = "The form has expired. Please send it again."
@@ -100,6 +98,31 @@ func (s *Server) createAlert(w http.ResponseWriter, r *http.Request) {
 	}
 	page.Title = "Check your email"
 	s.render(w, r, http.StatusOK, "alert_created", page)
+}
+
+// searchPagePath returns the path of the region or category page that
+// runs q, with the rest of the search in the query string. It returns
+// false unless the region, and the category when one is set, are known.
+// Every search page belongs to one region, so a search of all regions has
+// no page.
+func (s *Server) searchPagePath(q board.Search) (string, bool) {
+	region, ok := s.svc.Places.Region(q.Region)
+	if !ok {
+		return "", false
+	}
+	path := "/" + region.Slug + "/"
+	if q.Category != "" {
+		cat, ok := s.svc.Categories.Category(q.Category)
+		if !ok {
+			return "", false
+		}
+		path += cat.Slug + "/"
+	}
+	q.Region, q.Category = "", ""
+	if query := board.SearchQueryString(q); query != "" {
+		path += "?" + query
+	}
+	return path, true
 }
 
 // describeSearch puts a search in words for emails and pages.
