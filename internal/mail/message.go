@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"mime"
 	"net/mail"
 	"slices"
 	"strings"
@@ -60,7 +59,7 @@ func (m Message) Bytes() ([]byte, error) {
 	}
 	header("From", m.From)
 	header("To", m.To)
-	folded("Subject", encodeHeader(noBreaks.Replace(m.Subject)))
+	folded("Subject", encodeHeader("Subject", noBreaks.Replace(m.Subject)))
 	header("Date", m.Date.UTC().Format(time.RFC1123Z))
 	header("Message-ID", "<"+m.ID+">")
 	for _, k := range sortedKeys(m.Headers) {
@@ -114,33 +113,105 @@ func crlfLines(s string) string {
 	return out.String()
 }
 
-// encodeHeader encodes a header value as RFC 2047 encoded words when it is
-// not plain ASCII, each word short enough that no header line passes the
-// 78-character recommendation of RFC 5322 by much.
-func encodeHeader(v string) string {
-	ascii := true
+// maxHeaderLine is the header line length that RFC 5322 recommends.
+const maxHeaderLine = 78
+
+// encodeHeader folds the value of the header name so that no line passes
+// maxHeaderLine. Plain ASCII is folded before single spaces, which readers
+// restore. Other text becomes RFC 2047 encoded-words, and so does ASCII
+// that contains "=?", which readers would decode, or has no space to fold at.
+func encodeHeader(name, v string) string {
+	first := maxHeaderLine - len(name) - len(": ")
+	if folded, ok := foldASCII(v, first); ok {
+		return folded
+	}
+	return encodeWords(v, first)
+}
+
+// foldASCII folds printable ASCII before spaces, with at most first
+// characters on the first line. It returns false for other text and for
+// text it cannot fold. Readers collapse the whitespace around a fold to
+// one space, so it folds only before a single space.
+func foldASCII(v string, first int) (string, bool) {
+	if strings.Contains(v, "=?") {
+		return "", false
+	}
 	for i := 0; i < len(v); i++ {
-		if v[i] >= 0x80 {
-			ascii = false
-			break
+		if v[i] < ' ' || v[i] > '~' {
+			return "", false
 		}
 	}
-	if ascii && len(v) <= maxLine {
-		return v
+	var lines []string
+	limit := first
+	for len(v) > limit {
+		cut := -1
+		for i := limit; i > 0; i-- {
+			if v[i] == ' ' && v[i-1] != ' ' && i+1 < len(v) && v[i+1] != ' ' {
+				cut = i
+				break
+			}
+		}
+		if cut < 0 {
+			return "", false
+		}
+		lines = append(lines, v[:cut])
+		v = v[cut:] // the next line starts with the space
+		limit = maxHeaderLine
 	}
-	var words []string
-	var chunk strings.Builder
+	lines = append(lines, v)
+	return strings.Join(lines, "\r\n"), true
+}
+
+// Encoded-words of RFC 2047 in the Q encoding: "=?utf-8?q?" and "?=" around
+// the encoded text, each word at most maxWord characters long.
+const (
+	wordStart = "=?utf-8?q?"
+	wordEnd   = "?="
+	maxWord   = 75
+)
+
+// encodeWords encodes v as a sequence of encoded-words, one per line, the
+// first line holding at most first characters. Words end only between
+// characters, since RFC 2047 forbids splitting one across words, and
+// readers drop the folding whitespace between two encoded-words.
+func encodeWords(v string, first int) string {
+	var lines []string
+	var word strings.Builder
+	limit := min(first, maxWord)
+	word.WriteString(wordStart)
 	for _, r := range v {
-		if chunk.Len()+utf8.RuneLen(r) > 30 {
-			words = append(words, mime.QEncoding.Encode("utf-8", chunk.String()))
-			chunk.Reset()
+		encoded := qEncode(r)
+		if word.Len()+len(encoded)+len(wordEnd) > limit && word.Len() > len(wordStart) {
+			word.WriteString(wordEnd)
+			lines = append(lines, word.String())
+			word.Reset()
+			word.WriteString(wordStart)
+			limit = min(maxHeaderLine-1, maxWord) // after the leading space
 		}
-		chunk.WriteRune(r)
+		word.WriteString(encoded)
 	}
-	if chunk.Len() > 0 {
-		words = append(words, mime.QEncoding.Encode("utf-8", chunk.String()))
+	word.WriteString(wordEnd)
+	lines = append(lines, word.String())
+	return strings.Join(lines, "\r\n ")
+}
+
+// qEncode returns the Q encoding of one character. Letters, digits and
+// "!*+-/", the characters RFC 2047 allows wherever an encoded-word may
+// appear, stay as they are. A space becomes "_", and every other byte "="
+// and two hex digits.
+func qEncode(r rune) string {
+	switch {
+	case r == ' ':
+		return "_"
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("!*+-/", r):
+		return string(r)
 	}
-	return strings.Join(words, "\r\n ")
+	const hex = "0123456789ABCDEF"
+	var out []byte
+	for _, b := range []byte(string(r)) {
+		out = append(out, '=', hex[b>>4], hex[b&15])
+	}
+	return string(out)
 }
 
 func sortedKeys(m map[string]string) []string {

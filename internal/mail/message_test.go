@@ -85,3 +85,49 @@ func TestHeaderInjection(t *testing.T) {
 		t.Errorf("got a Bcc header %q, want none", got)
 	}
 }
+
+// TestSubjectRoundTrip decodes the subject as mail programs do and expects
+// the original text back, with no header line over the 78 characters that
+// RFC 5322 recommends.
+func TestSubjectRoundTrip(t *testing.T) {
+	subjects := map[string]string{
+		"German":                 "Publish your post: Kinderfahrrad mit Stützrädern, sehr guter Zustand, kaum benutzt, mit Klingel und Korb",
+		"emoji":                  "Publish your post: 🚲🚲 Fahrrad 🚴‍♀️ mit Körbchen 👍🏽, fast neu 🇩🇪",
+		"CJK":                    "Publish your post: 子供用自転車、補助輪付き、とても良い状態です。ほとんど使っていません。東京都内で手渡し",
+		"long ASCII":             "Publish your post: Vintage road bike with a 56 cm steel frame, new tyres and brake pads, ready to ride today",
+		"ASCII without spaces":   "Publish your post: " + strings.Repeat("x", 100),
+		"accent at the end":      "Publish your post: Vintage road bike with a 56 cm steel frame, new tyres and brake pads, ready for a café",
+		"encoded-word lookalike": "Publish your post: =?utf-8?q?free?= bike",
+		"double spaces":          "Publish your post: two  spaces and  more, in a title long enough to be folded across lines",
+		"short":                  "Confirm your search alert",
+		"short accent":           "New matches: café",
+	}
+	for name, subject := range subjects {
+		t.Run(name, func(t *testing.T) {
+			raw, err := testMessage(subject, "x").Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			header, _, _ := strings.Cut(string(raw), "\r\n\r\n")
+			inSubject := false
+			for _, line := range strings.Split(header, "\r\n") {
+				inSubject = strings.HasPrefix(line, "Subject:") || inSubject && strings.HasPrefix(line, " ")
+				if inSubject && len(line) > 78 {
+					t.Errorf("subject line is %d characters long, want at most 78: %q", len(line), line)
+				}
+			}
+
+			msg, err := mail.ReadMessage(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != subject {
+				t.Errorf("got subject %q, want %q", got, subject)
+			}
+		})
+	}
+}
