@@ -96,6 +96,35 @@ func TestDevOutbox(t *testing.T) {
 	})
 }
 
+// TestMetricsHostCheck checks that /metrics without a token serves only
+// requests that name this machine in the Host header, which a web page
+// that rebinds its own domain to 127.0.0.1 cannot do. A scraper with the
+// token may use any Host.
+func TestMetricsHostCheck(t *testing.T) {
+	t.Run("without a token", func(t *testing.T) {
+		s := startServer(t)
+		if got := s.get("/metrics").Status; got != http.StatusOK {
+			t.Errorf("with Host 127.0.0.1: got status %d, want 200", got)
+		}
+		if got := s.do("GET", "/metrics", nil, map[string]string{"Host": "localhost"}).Status; got != http.StatusOK {
+			t.Errorf("with Host localhost: got status %d, want 200", got)
+		}
+		if got := s.do("GET", "/metrics", nil, map[string]string{"Host": "evil.example"}).Status; got != http.StatusNotFound {
+			t.Errorf("with Host evil.example: got status %d, want 404", got)
+		}
+	})
+	t.Run("with a token", func(t *testing.T) {
+		s := startServerWith(t, func(c *app.Config) { c.MetricsToken = "scrape-secret" })
+		scraper := map[string]string{"Host": "evil.example", "Authorization": "Bearer scrape-secret"}
+		if got := s.do("GET", "/metrics", nil, scraper).Status; got != http.StatusOK {
+			t.Errorf("with the token and Host evil.example: got status %d, want 200", got)
+		}
+		if got := s.get("/metrics").Status; got != http.StatusNotFound {
+			t.Errorf("without the token: got status %d, want 404", got)
+		}
+	})
+}
+
 func TestEditRemovesDroppedPhotoFiles(t *testing.T) {
 	s := startServer(t)
 	res, before := s.createWithPhoto("p.jpg", makeJPEG(t, 300, 200))

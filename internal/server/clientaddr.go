@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -138,6 +139,19 @@ func parseForwardedAddr(entry string) (netip.Addr, bool) {
 		a = ap.Addr()
 	}
 	return a.Unmap().WithZone(""), true
+}
+
+// localRequest reports whether r came from a program on this machine and
+// names this machine in its Host header. The Host check stops a web page
+// that rebinds its own domain to 127.0.0.1, because the browser still
+// sends that domain as the Host.
+func localRequest(r *http.Request) bool {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		host = h
+	}
+	hostIP := net.ParseIP(strings.Trim(host, "[]"))
+	return fromThisMachine(r) && (host == "localhost" || hostIP != nil && hostIP.IsLoopback())
 }
 
 // fromThisMachine reports whether r came from a program on this machine:

@@ -180,3 +180,29 @@ func TestFromThisMachine(t *testing.T) {
 		})
 	}
 }
+
+func TestLocalRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		peer string
+		host string
+		want bool
+	}{
+		{"loopback address", "127.0.0.1:5000", "127.0.0.1:8080", true},
+		{"localhost", "127.0.0.1:5000", "localhost:8080", true},
+		{"IPv6 loopback with port", "[::1]:5000", "[::1]:8080", true},
+		{"IPv6 loopback without port", "[::1]:5000", "[::1]", true},
+		{"foreign name", "127.0.0.1:5000", "evil.example", false},
+		{"foreign name with port", "127.0.0.1:5000", "evil.example:8080", false},
+		{"name that starts like localhost", "127.0.0.1:5000", "localhost.evil.example", false},
+		{"remote peer", "203.0.113.5:5000", "localhost:8080", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr, r.Host = tc.peer, tc.host
+			if got := localRequest(r); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

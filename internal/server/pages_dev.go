@@ -5,7 +5,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -116,14 +115,5 @@ func plainPart(msg *mail.Message) string {
 
 // devOutbox reports whether the outbox pages may be shown for r.
 func (s *Server) devOutbox(r *http.Request) bool {
-	if s.outbox == nil {
-		return false
-	}
-	host := r.Host
-	if h, _, err := net.SplitHostPort(r.Host); err == nil {
-		host = h
-	}
-	hostIP := net.ParseIP(host)
-	localHost := host == "localhost" || (hostIP != nil && hostIP.IsLoopback())
-	return fromThisMachine(r) && localHost
+	return s.outbox != nil && localRequest(r)
 }

@@ -93,12 +93,14 @@ func New(ctx context.Context, c Config) (*Server, error) {
 	return s, nil
 }
 
-// serveMetrics serves Prometheus metrics to this machine, or to a scraper
-// that sends the configured token, and hides them from everyone else.
+// serveMetrics serves Prometheus metrics to a scraper that sends the
+// configured token, or, when no token is configured, to requests from this
+// machine that name it in the Host header. It hides them from everyone
+// else.
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	allowed := s.metricsToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.metricsToken)) == 1
-	if fromThisMachine(r) && s.metricsToken == "" {
+	if s.metricsToken == "" && localRequest(r) {
 		allowed = true
 	}
 	if s.metrics == nil || !allowed {
