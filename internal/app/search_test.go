@@ -130,6 +130,24 @@ func TestSearchPages(t *testing.T) {
 		}
 	})
 
+	t.Run("bad page cursor names the parameter", func(t *testing.T) {
+		for _, tc := range []struct{ path, param string }{
+			{"/new-york/?cursor=!!", "cursor"},
+			{"/new-york/furniture/?cursor=!!", "cursor"},
+			{"/new-york/?q=sofa&cursor=!!", "cursor"},
+			{"/new-york/?after=!!", "after"},
+			{"/new-york/furniture/?after=!!", "after"},
+		} {
+			res := s.get(tc.path)
+			if res.Status != http.StatusBadRequest {
+				t.Errorf("%s: got status %d, want 400", tc.path, res.Status)
+			}
+			if want := `id="` + tc.param + `-error">Invalid cursor.`; !strings.Contains(res.Body, want) {
+				t.Errorf("%s: page lacks %s", tc.path, want)
+			}
+		}
+	})
+
 	t.Run("region page links nearby regions", func(t *testing.T) {
 		if res := s.get("/new-york/"); !strings.Contains(res.Body, `href="/philadelphia/"`) {
 			t.Error("New York does not link Philadelphia as nearby")

@@ -239,7 +239,7 @@ func DecodeCursor(s string) (*Cursor, error) {
 		return nil, nil
 	}
 	bad := &Error{Code: Invalid, Message: "The cursor is invalid. Start again from the first page.",
-		Fields: map[string]string{"cursor": "Invalid cursor."}}
+		Fields: map[string]string{"cursor": "Invalid cursor. Start again from the first page."}}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return nil, bad

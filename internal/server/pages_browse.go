@@ -229,6 +229,11 @@ func (s *Server) runSearch(r *http.Request, action, region, category string) (se
 	}
 	if !res.Searching && region != "" && q.Get("cursor") == "" {
 		page, err := s.svc.ListPosts(r.Context(), region, category, q.Get("after"), pageSize)
+		var e *board.Error
+		if errors.As(err, &e) && e.Fields["cursor"] != "" {
+			// The page takes the listing's cursor as "after".
+			err = &board.Error{Code: e.Code, Message: e.Message, Fields: map[string]string{"after": e.Fields["cursor"]}}
+		}
 		if err != nil {
 			return s.searchError(r, res, err)
 		}
