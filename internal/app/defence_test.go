@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -328,5 +329,91 @@ func TestEmptySearchFieldsRedirect(t *testing.T) {
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != want {
 			t.Errorf("%s: got status %d Location %q, want 303 %q", path, res.Status, res.Header.Get("Location"), want)
 		}
+	}
+}
+
+// TestPhotoFailuresAndTheLimit checks which failed posts give their
+// reservation back: one rejected before any photo is decoded does, one
+// that fails while decoding does not.
+func TestPhotoFailuresAndTheLimit(t *testing.T) {
+	s := startServerWith(t, func(c *app.Config) { c.PostBurst = 2 })
+	photo := makeJPEG(t, 400, 300)
+	fields := map[string]string{"title": "Lamp", "category": "household", "zip": "02134", "email": "e@example.com"}
+	post := func(files map[string][]byte) response {
+		body, ct := multipartBody(t, fields, files)
+		return s.do("POST", "/api/v1/posts", body, map[string]string{"Content-Type": ct})
+	}
+
+	for i := range 3 {
+		res := post(map[string][]byte{"a.jpg": photo, "notes.jpg": []byte("not a photo")})
+		if res.Status != http.StatusUnsupportedMediaType {
+			t.Fatalf("post %d with a text file: got status %d, want 415: %s", i+1, res.Status, res.Body)
+		}
+	}
+	if res := post(map[string][]byte{"a.jpg": photo, "cut.jpg": photo[:len(photo)/2]}); res.Status != http.StatusBadRequest {
+		t.Fatalf("post with a truncated photo: got status %d, want 400: %s", res.Status, res.Body)
+	}
+	if res := post(map[string][]byte{"a.jpg": photo}); res.Status != http.StatusAccepted {
+		t.Fatalf("valid post: got status %d, want 202 (files rejected unread must not use up the limit): %s", res.Status, res.Body)
+	}
+	if res := post(map[string][]byte{"a.jpg": photo}); res.Status != http.StatusTooManyRequests {
+		t.Errorf("valid post after the burst: got status %d, want 429 (the truncated photo was decoded and must count)", res.Status)
+	}
+}
+
+// TestPhotoEditsCountAgainstTheLimit checks that edits adding photos use
+// the post limit, through the API and the web form, and that edits of the
+// text alone do not.
+func TestPhotoEditsCountAgainstTheLimit(t *testing.T) {
+	s := startServerWith(t, func(c *app.Config) { c.PostBurst = 2 })
+	photo := makeJPEG(t, 300, 200)
+	_, token := s.publishPost(map[string]any{"title": "Lamp", "category": "household", "zip": "02134", "email": "e@example.com"})
+	patchPhoto := func() response {
+		body, ct := multipartBody(t, map[string]string{"title": "Lamp with photo"}, map[string][]byte{"p.jpg": photo})
+		return s.do("PATCH", "/api/v1/manage", body, map[string]string{"Content-Type": ct, "Authorization": "Bearer " + token})
+	}
+
+	if res := patchPhoto(); res.Status != http.StatusOK {
+		t.Fatalf("first edit with a photo: got status %d, want 200: %s", res.Status, res.Body)
+	}
+	res := patchPhoto()
+	if res.Status != http.StatusTooManyRequests {
+		t.Fatalf("edit with a photo after the burst: got status %d, want 429: %s", res.Status, res.Body)
+	}
+	if !strings.Contains(res.Body, `"images"`) {
+		t.Errorf("429 body does not name the images field: %s", res.Body)
+	}
+	for i := range 3 {
+		if res := s.postJSONMethod("PATCH", "/api/v1/manage", map[string]any{"title": "Lamp, fixed typo"}, token); res.Status != http.StatusOK {
+			t.Errorf("text edit %d after the burst: got status %d, want 200", i+1, res.Status)
+		}
+	}
+
+	_, csrf := formTokens(t, s.get("/manage/"+token).Body)
+	webFields := map[string]string{"csrf": csrf, "title": "Lamp", "body": "", "price": ""}
+	body, ct := multipartBody(t, webFields, map[string][]byte{"p.jpg": photo})
+	web := s.do("POST", "/manage/"+token+"/edit", body, map[string]string{"Content-Type": ct})
+	if web.Status != http.StatusTooManyRequests {
+		t.Errorf("web edit with a photo after the burst: got status %d, want 429", web.Status)
+	}
+	if !strings.Contains(web.Body, "Too many photo uploads") {
+		t.Error("web edit page lacks the message at the photo field")
+	}
+	body, ct = multipartBody(t, webFields, nil)
+	if web := s.do("POST", "/manage/"+token+"/edit", body, map[string]string{"Content-Type": ct}); web.Status != http.StatusSeeOther {
+		t.Errorf("web edit of the text after the burst: got status %d, want 303", web.Status)
+	}
+}
+
+func TestPostWithTwelvePhotos(t *testing.T) {
+	s := startServer(t)
+	files := map[string][]byte{}
+	for i := range 12 {
+		files[fmt.Sprintf("p%02d.jpg", i)] = makeJPEG(t, 320+i, 240)
+	}
+	body, ct := multipartBody(t, map[string]string{"title": "Bike", "category": "bikes", "zip": "02134", "email": "e@example.com"}, files)
+	res := s.do("POST", "/api/v1/posts", body, map[string]string{"Content-Type": ct})
+	if res.Status != http.StatusAccepted {
+		t.Fatalf("got status %d, want 202: %s", res.Status, res.Body)
 	}
 }

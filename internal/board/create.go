@@ -29,10 +29,17 @@ const photoWait = 20 * time.Second
 // idempotencyKey, a repeated request returns the first answer and creates
 // nothing. Errors: Invalid with Fields, TooLarge or Unsupported for photos,
 // Conflict when the key was used for a different request, Unavailable when
-// photo processing is saturated.
-func (s *Service) CreatePost(ctx context.Context, d Draft, idempotencyKey string) (Created, error) {
+// photo processing is saturated. PhotosDecoded reports whether an error
+// came after the photos passed their checks and decoding began.
+func (s *Service) CreatePost(ctx context.Context, d Draft, idempotencyKey string) (_ Created, err error) {
 	now := s.now()
 	requestHash := hashDraft(d)
+	decoding := false
+	defer func() {
+		if err != nil && decoding {
+			err = decodedError{err}
+		}
+	}()
 
 	if idempotencyKey != "" {
 		if c, err := s.repeatAnswer(ctx, idempotencyKey, requestHash); err == nil || !errors.Is(err, ErrNotFound) {
@@ -44,6 +51,10 @@ func (s *Service) CreatePost(ctx context.Context, d Draft, idempotencyKey string
 	if err != nil {
 		return Created{}, err
 	}
+	if err := s.checkPhotos(d.Photos); err != nil {
+		return Created{}, err
+	}
+	decoding = len(d.Photos) > 0
 	processed, err := s.processPhotos(ctx, d.Photos)
 	if err != nil {
 		return Created{}, err
@@ -124,6 +135,37 @@ func (s *Service) validateDraft(d Draft) (*Post, error) {
 	return p, nil
 }
 
+// checkPhotos reads every upload and checks its size, format and declared
+// pixels without decoding it, so a request with one bad file is rejected
+// before any photo is decoded. The error names the photo that failed.
+func (s *Service) checkPhotos(uploads []Upload) error {
+	for i, u := range uploads {
+		data, err := s.readUpload(u)
+		if err == nil {
+			_, err = photos.Check(data, s.PhotoLimits)
+		}
+		if err != nil {
+			return photoError(i, u.Name, err)
+		}
+	}
+	return nil
+}
+
+// decodedError marks an error returned after photo decoding began.
+type decodedError struct{ err error }
+
+func (e decodedError) Error() string { return e.err.Error() }
+func (e decodedError) Unwrap() error { return e.err }
+
+// PhotosDecoded reports whether err, from CreatePost or Update, came from
+// the decoding step or a later one. Decoding starts once every photo has
+// passed its checks, and its errors include Unavailable from waiting for
+// a decode slot.
+func PhotosDecoded(err error) bool {
+	var d decodedError
+	return errors.As(err, &d)
+}
+
 // processPhotos decodes and re-encodes every upload. The error names the
 // photo that failed.
 func (s *Service) processPhotos(ctx context.Context, uploads []Upload) ([]photos.Result, error) {
@@ -186,19 +228,28 @@ func (s *Service) processPhoto(ctx context.Context, u Upload) (photos.Result, er
 	case <-ctx.Done():
 		return photos.Result{}, ctx.Err()
 	}
+	data, err := s.readUpload(u)
+	if err != nil {
+		return photos.Result{}, err
+	}
+	return photos.Process(data, s.PhotoLimits)
+}
+
+// readUpload reads a whole upload of at most PhotoLimits.MaxBytes.
+func (s *Service) readUpload(u Upload) ([]byte, error) {
 	if u.Size > s.PhotoLimits.MaxBytes {
-		return photos.Result{}, photos.ErrTooLarge
+		return nil, photos.ErrTooLarge
 	}
 	f, err := u.Open()
 	if err != nil {
-		return photos.Result{}, fmt.Errorf("open upload: %w", err)
+		return nil, fmt.Errorf("open upload: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, s.PhotoLimits.MaxBytes+1))
+	data, err := photos.ReadLimited(f, s.PhotoLimits.MaxBytes)
 	if err != nil {
-		return photos.Result{}, fmt.Errorf("read upload: %w", err)
+		return nil, fmt.Errorf("read upload: %w", err)
 	}
-	return photos.Process(data, s.PhotoLimits)
+	return data, nil
 }
 
 // photoError turns a photo processing error into a field error for images.

@@ -58,8 +58,16 @@ type Edit struct {
 
 // Update applies an edit without moving the post up the list. Errors:
 // NotFound, Gone for a deleted or expired post, Invalid with Fields,
-// TooLarge or Unsupported for photos.
-func (s *Service) Update(ctx context.Context, token string, e Edit) (*Post, error) {
+// TooLarge or Unsupported for photos, Unavailable when photo processing is
+// saturated. PhotosDecoded reports whether an error came after the added
+// photos passed their checks and decoding began.
+func (s *Service) Update(ctx context.Context, token string, e Edit) (_ *Post, err error) {
+	decoding := false
+	defer func() {
+		if err != nil && decoding {
+			err = decodedError{err}
+		}
+	}()
 	p, err := s.PostByToken(ctx, token)
 	if err != nil {
 		return nil, err
@@ -91,7 +99,11 @@ func (s *Service) Update(ctx context.Context, token string, e Edit) (*Post, erro
 	if len(fields) > 0 {
 		return nil, FieldErrors(fields)
 	}
+	if err := s.checkPhotos(e.AddPhotos); err != nil {
+		return nil, err
+	}
 
+	decoding = len(e.AddPhotos) > 0
 	processed, err := s.processPhotos(ctx, e.AddPhotos)
 	if err != nil {
 		return nil, err

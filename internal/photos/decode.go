@@ -29,43 +29,53 @@ type header struct {
 	webp *webpFile  // parsed container, set by probeWebP for decodeWebP
 }
 
-// decodeInput probes data, checks the declared size against maxPixels and
-// only then decodes the pixels. Decoders panicking on hostile input are
-// reported as ErrCorrupt rather than taking down the caller. That includes
-// the Go wrappers of the WebAssembly builds of libwebp and libheif, which
-// slice the module's memory by sizes the module reports. Traps inside the
-// modules come back from wazero as errors.
-func decodeInput(format inputFormat, data []byte, maxPixels int) (img image.Image, h header, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			img, err = nil, fmt.Errorf("%w (%s decoder panicked: %v)", ErrCorrupt, format.name, r)
-		}
-	}()
+// probeInput reads the header of data and checks the declared size against
+// maxPixels, without decoding any pixel.
+func probeInput(format inputFormat, data []byte, maxPixels int) (h header, err error) {
+	defer recoverAsCorrupt(format, &err)
 
 	h, err = format.probe(data)
 	if err != nil {
-		return nil, header{}, decodeError(format, err)
+		return header{}, decodeError(format, err)
 	}
 	if err := checkPixels(h.width, h.height, maxPixels); err != nil {
-		return nil, header{}, err
+		return header{}, err
 	}
 	// Grid tiles may overhang the image's right and bottom edges, and an
 	// alpha plane is a second coded image, so a valid file decodes up to
 	// about twice the limit. A file that declares more is hostile.
 	if h.codedPixels > 2*int64(maxPixels) {
-		return nil, header{}, fmt.Errorf("%w (%s: %d coded pixels for a %d×%d image, limit %d)", ErrTooManyPixels, format.name, h.codedPixels, h.width, h.height, 2*int64(maxPixels))
+		return header{}, fmt.Errorf("%w (%s: %d coded pixels for a %d×%d image, limit %d)", ErrTooManyPixels, format.name, h.codedPixels, h.width, h.height, 2*int64(maxPixels))
 	}
+	return h, nil
+}
 
-	img, err = format.decode(data, &h)
+// decodeInput decodes the pixels of data, whose header probeInput read
+// into h and checked.
+func decodeInput(format inputFormat, data []byte, h *header, maxPixels int) (img image.Image, err error) {
+	defer recoverAsCorrupt(format, &err)
+
+	img, err = format.decode(data, h)
 	if err != nil {
-		return nil, header{}, decodeError(format, err)
+		return nil, decodeError(format, err)
 	}
 	// The decoders allocate from the same header, so this only guards
 	// against a decoder that disagrees with the probe.
 	if err := checkPixels(img.Bounds().Dx(), img.Bounds().Dy(), maxPixels); err != nil {
-		return nil, header{}, err
+		return nil, err
 	}
-	return img, h, nil
+	return img, nil
+}
+
+// recoverAsCorrupt, deferred, reports a probe or decoder that panics on
+// hostile input as ErrCorrupt rather than taking down the caller. That
+// includes the Go wrappers of the WebAssembly builds of libwebp and
+// libheif, which slice the module's memory by sizes the module reports.
+// Traps inside the modules come back from wazero as errors.
+func recoverAsCorrupt(format inputFormat, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w (%s decoder panicked: %v)", ErrCorrupt, format.name, r)
+	}
 }
 
 // MaxSide is the longest side accepted, in pixels: wider than the widest

@@ -150,15 +150,11 @@ func ReadLimited(r io.Reader, maxBytes int64) ([]byte, error) {
 // Errors wrap ErrUnsupported, ErrTooLarge, ErrTooManyPixels or ErrCorrupt.
 func Process(data []byte, lim Limits) (Result, error) {
 	lim = lim.withDefaults()
-	if int64(len(data)) > lim.MaxBytes {
-		return Result{}, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, len(data), lim.MaxBytes)
+	format, h, err := inspect(data, lim)
+	if err != nil {
+		return Result{}, err
 	}
-	format, ok := lookupFormat(data)
-	if !ok {
-		return Result{}, ErrUnsupported
-	}
-
-	img, h, err := decodeInput(format, data, lim.MaxPixels)
+	img, err := decodeInput(format, data, &h, lim.MaxPixels)
 	if err != nil {
 		return Result{}, err
 	}
@@ -175,6 +171,45 @@ func Process(data []byte, lim Limits) (Result, error) {
 		return Result{}, err
 	}
 	return Result{Format: format.name, Variants: variants}, nil
+}
+
+// Info describes a photo as its header declares it.
+type Info struct {
+	Format        string // "jpeg", "png", "gif", "webp" or "heic"
+	Width, Height int    // stored size in pixels, before EXIF orientation
+}
+
+// Check applies the checks that Process makes before decoding: the file
+// size, the format detected from the bytes and the size declared in the
+// header. It reads the container and headers but decodes no pixel, so a
+// caller can reject a batch with one bad file before spending time on the
+// others. A photo that passes may still fail in Process, for example when
+// its image data is truncated.
+//
+// Errors wrap ErrUnsupported, ErrTooLarge, ErrTooManyPixels or ErrCorrupt.
+func Check(data []byte, lim Limits) (Info, error) {
+	format, h, err := inspect(data, lim.withDefaults())
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{Format: format.name, Width: h.width, Height: h.height}, nil
+}
+
+// inspect makes the checks of Check and returns the format and header for
+// decoding. lim must have its defaults applied.
+func inspect(data []byte, lim Limits) (inputFormat, header, error) {
+	if int64(len(data)) > lim.MaxBytes {
+		return inputFormat{}, header{}, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, len(data), lim.MaxBytes)
+	}
+	format, ok := lookupFormat(data)
+	if !ok {
+		return inputFormat{}, header{}, ErrUnsupported
+	}
+	h, err := probeInput(format, data, lim.MaxPixels)
+	if err != nil {
+		return inputFormat{}, header{}, err
+	}
+	return format, h, nil
 }
 
 // scaleAll calls emit with the upright sRGB picture for each of

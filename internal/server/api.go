@@ -104,7 +104,7 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 
 	draft, err := s.readDraft(r)
 	if err != nil {
-		s.refundPost(r)
+		s.refundPost(r, err)
 		s.apiError(w, r, err)
 		return
 	}
@@ -114,7 +114,7 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 
 	created, err := s.svc.CreatePost(r.Context(), draft, key)
 	if err != nil {
-		s.refundPost(r)
+		s.refundPost(r, err)
 		s.apiError(w, r, err)
 		return
 	}

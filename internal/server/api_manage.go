@@ -73,8 +73,18 @@ func (s *Server) apiManageEdit(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	charged := len(edit.AddPhotos) > 0
+	if charged && !s.takePost(r) {
+		w.Header().Set("Retry-After", "30")
+		s.apiError(w, r, errPhotoEditLimited)
+		return
+	}
+
 	p, err := s.svc.Update(r.Context(), token, edit)
 	if err != nil {
+		if charged {
+			s.refundPost(r, err)
+		}
 		s.apiError(w, r, err)
 		return
 	}

@@ -143,18 +143,20 @@ func (s *Server) manageEdit(w http.ResponseWriter, r *http.Request) {
 	form := editForm{Title: r.FormValue("title"), Body: r.FormValue("body"), Price: r.FormValue("price")}
 	edit := board.Edit{Title: &form.Title, Body: &form.Body, Price: &form.Price,
 		RemoveImages: r.Form["remove"], AddPhotos: uploads(r.MultipartForm, "images")}
+	charged := len(edit.AddPhotos) > 0
+	if charged && !s.takePost(r) {
+		w.Header().Set("Retry-After", "30")
+		s.renderEditError(w, r, token, form, errPhotoEditLimited)
+		return
+	}
 
 	_, err := s.svc.Update(r.Context(), token, edit)
+	if err != nil && charged {
+		s.refundPost(r, err)
+	}
 	var e *board.Error
 	if errors.As(err, &e) && len(e.Fields) > 0 {
-		p, loadErr := s.svc.PostByToken(r.Context(), token)
-		if loadErr != nil {
-			s.manageError(w, r, loadErr)
-			return
-		}
-		s.renderManage(w, r, statusByCode[e.Code], token, p, func(m *managePage) {
-			m.Edit, m.EditErrors, m.EditOpen, m.Error = form.clipped(), e.Fields, true, e.Message
-		})
+		s.renderEditError(w, r, token, form, e)
 		return
 	}
 	if err != nil {
@@ -162,6 +164,19 @@ func (s *Server) manageEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/manage/"+token+"?done=edited", http.StatusSeeOther)
+}
+
+// renderEditError shows the manage page again with the edit form open,
+// filled with what the person typed and marked with the errors of e.
+func (s *Server) renderEditError(w http.ResponseWriter, r *http.Request, token string, form editForm, e *board.Error) {
+	p, loadErr := s.svc.PostByToken(r.Context(), token)
+	if loadErr != nil {
+		s.manageError(w, r, loadErr)
+		return
+	}
+	s.renderManage(w, r, statusByCode[e.Code], token, p, func(m *managePage) {
+		m.Edit, m.EditErrors, m.EditOpen, m.Error = form.clipped(), e.Fields, true, e.Message
+	})
 }
 
 func (s *Server) manageRenew(w http.ResponseWriter, r *http.Request) {

@@ -133,7 +133,7 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		ZIP: form.ZIP, Email: form.Email, Phone: form.Phone, Photos: uploads(r.MultipartForm, "images")}
 	_, err := s.svc.CreatePost(r.Context(), draft, "web:"+formID)
 	if err != nil {
-		s.refundPost(r)
+		s.refundPost(r, err)
 	}
 	var e *board.Error
 	if errors.As(err, &e) && e.Code == board.Conflict {

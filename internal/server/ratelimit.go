@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/corkboard/corkboard/internal/board"
 )
 
 // rateLimiter is a token bucket per key, kept in memory.
@@ -78,13 +80,29 @@ type RateLimit struct {
 }
 
 // takePost reserves one post for the client and reports whether the
-// limit allowed it. The reservation is taken before the post is created,
-// so parallel requests cannot all pass one check; refundPost gives it back
-// when the request failed, so someone fixing typos is never blocked.
+// limit allowed it. New posts and edits that add photos share this limit,
+// because decoding photos is the costly work it bounds. The reservation is
+// taken before the work starts, so parallel requests cannot all pass one
+// check.
 func (s *Server) takePost(r *http.Request) bool {
 	return s.limiter.take("post:"+s.clientKey(r), s.postLimit.Burst, s.postLimit.PerMinute)
 }
 
-func (s *Server) refundPost(r *http.Request) {
+// refundPost gives back the reservation of a request that failed with
+// err before any photo was decoded, such as on a missing title or a file
+// that is not a photo, so someone fixing typos is never blocked. A request
+// that failed after decoding began keeps its cost. Otherwise a client
+// could decode photos without limit by ending each request with a
+// damaged photo.
+func (s *Server) refundPost(r *http.Request, err error) {
+	if board.PhotosDecoded(err) {
+		return
+	}
 	s.limiter.refund("post:"+s.clientKey(r), s.postLimit.Burst)
 }
+
+// errPhotoEditLimited rejects an edit that adds photos when the client has
+// used up its post limit.
+var errPhotoEditLimited = &board.Error{Code: board.RateLimited,
+	Message: "You are adding photos very quickly. Please wait a minute and try again.",
+	Fields:  map[string]string{"images": "Too many photo uploads from your address. Wait a minute, then choose the photos again."}}

@@ -44,7 +44,8 @@ type Config struct {
 	// Outbox, when set, enables /dev/outbox for clients on this machine:
 	// a way to read the mail of the embedded default during development.
 	Outbox *mail.Dir
-	// PostLimit bounds how many posts one client address creates.
+	// PostLimit bounds how many posts, and edits that add photos, one
+	// client address makes.
 	PostLimit RateLimit
 	// TrustedProxies are the load balancers and CDN servers in front of
 	// this server. Requests from them are counted against the client
@@ -179,5 +180,5 @@ func (s *Server) routes() http.Handler {
 	root := http.NewServeMux()
 	root.Handle("/api/", csrf.Handler(api))
 	root.Handle("/", csrf.Handler(web))
-	return s.recoverPanics(s.logRequests(securityHeaders(s.limitBodies(readYourWrites(root)))))
+	return s.recoverPanics(s.logRequests(securityHeaders(s.limitBodies(s.readYourWrites(root)))))
 }
