@@ -277,6 +277,33 @@ func (s *testServer) postJSONMethod(method, path string, v any, token string) re
 	})
 }
 
+// TestAPIDeleteTwice checks what docs/api.md promises after a delete: a
+// repeated DELETE returns 204 again, so a retried request succeeds, and
+// every other call returns 410.
+func TestAPIDeleteTwice(t *testing.T) {
+	s := startServer(t)
+	id, token := s.publishPost(map[string]any{"title": "Lamp", "category": "household", "zip": "02134", "email": "l@example.com"})
+	for i := range 2 {
+		if res := s.postJSONMethod("DELETE", "/api/v1/manage", nil, token); res.Status != http.StatusNoContent {
+			t.Errorf("delete %d: got status %d %s, want 204", i+1, res.Status, res.Body)
+		}
+	}
+	for _, call := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/api/v1/manage", nil},
+		{"POST", "/api/v1/manage/publish", nil},
+		{"POST", "/api/v1/manage/renew", nil},
+		{"PATCH", "/api/v1/manage", map[string]any{"title": "Desk lamp"}},
+		{"GET", "/api/v1/posts/" + id, nil},
+	} {
+		if res := s.postJSONMethod(call.method, call.path, call.body, token); res.Status != http.StatusGone {
+			t.Errorf("%s %s: got status %d %s, want 410", call.method, call.path, res.Status, res.Body)
+		}
+	}
+}
+
 // TestWebFormPosting posts through the HTML form, as a browser without
 // JavaScript would.
 func TestWebFormPosting(t *testing.T) {
