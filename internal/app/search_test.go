@@ -213,4 +213,15 @@ func TestMilesParameter(t *testing.T) {
 			t.Errorf("got status %d, want 400", res.Status)
 		}
 	})
+
+	t.Run("alert label shows the radius as given", func(t *testing.T) {
+		for _, miles := range []string{"10", "2.5", "0.25"} {
+			_, csrf := formTokens(t, s.get("/boston/?q=bike").Body)
+			res := s.postForm("/alerts", url.Values{"csrf": {csrf}, "email": {"w@example.com"}, "region": {"boston"},
+				"zip": {"02134"}, "miles": {miles}})
+			if want := "within " + miles + " miles of 02134"; !strings.Contains(res.Body, want) {
+				t.Errorf("miles=%s: page lacks %q:\n%s", miles, want, res.Body)
+			}
+		}
+	})
 }

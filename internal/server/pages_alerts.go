@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/corkboard/corkboard/internal/board"
@@ -142,7 +143,7 @@ func (s *Server) describeSearch(q board.Search) string {
 		parts = append(parts, where)
 	}
 	if q.ZIP != "" && q.Miles > 0 {
-		parts = append(parts, "within "+strings.TrimSuffix(strings.TrimSuffix(formatMiles(q.Miles), ".0"), " mi")+" miles of "+q.ZIP)
+		parts = append(parts, "within "+strconv.FormatFloat(q.Miles, 'f', -1, 64)+" miles of "+q.ZIP)
 	}
 	switch {
 	case q.MinPrice != nil && q.MaxPrice != nil:
