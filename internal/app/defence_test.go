@@ -417,3 +417,42 @@ func TestPostWithTwelvePhotos(t *testing.T) {
 		t.Fatalf("got status %d, want 202: %s", res.Status, res.Body)
 	}
 }
+
+// TestTooLargeMessages checks that each size bound has its own 413
+// message, and that only the photo bounds talk about photos.
+func TestTooLargeMessages(t *testing.T) {
+	s := startServerWith(t, func(c *app.Config) { c.PhotoMaxMB = 1 })
+	formEncoded := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	for _, tc := range []struct {
+		name string
+		send func() response
+		want string
+	}{
+		{"photo over the limit", func() response {
+			res, _ := s.createWithPhoto("big.jpg", bytes.Repeat([]byte("x"), 1<<20+1))
+			return res
+		}, "Photo 1 (big.jpg): the file is larger than the 1 MB limit."},
+		{"JSON post", func() response {
+			return s.postJSON("/api/v1/posts", map[string]any{"title": "x", "body": strings.Repeat("y", 2<<20)}, nil)
+		}, "The request body is too large (at most 1 MB)."},
+		{"form-encoded post", func() response {
+			return s.do("POST", "/new", strings.NewReader("title="+strings.Repeat("a", 1<<20)), formEncoded)
+		}, "The form is too large."},
+		{"alert form", func() response {
+			return s.do("POST", "/alerts", strings.NewReader("q="+strings.Repeat("a", 100<<10)), formEncoded)
+		}, "The form is too large."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := tc.send()
+			if res.Status != http.StatusRequestEntityTooLarge {
+				t.Errorf("got status %d, want 413", res.Status)
+			}
+			if !strings.Contains(res.Body, tc.want) {
+				t.Errorf("response lacks %q:\n%.2000s", tc.want, res.Body)
+			}
+			if strings.Contains(res.Body, "Photos can be up to") {
+				t.Errorf("response talks about the request bound for photos:\n%.2000s", res.Body)
+			}
+		})
+	}
+}

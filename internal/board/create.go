@@ -145,7 +145,7 @@ func (s *Service) checkPhotos(uploads []Upload) error {
 			_, err = photos.Check(data, s.PhotoLimits)
 		}
 		if err != nil {
-			return photoError(i, u.Name, err)
+			return s.photoError(i, u.Name, err)
 		}
 	}
 	return nil
@@ -173,7 +173,7 @@ func (s *Service) processPhotos(ctx context.Context, uploads []Upload) ([]photos
 	for i, u := range uploads {
 		res, err := s.processPhoto(ctx, u)
 		if err != nil {
-			return nil, photoError(i, u.Name, err)
+			return nil, s.photoError(i, u.Name, err)
 		}
 		out = append(out, res)
 	}
@@ -253,7 +253,7 @@ func (s *Service) readUpload(u Upload) ([]byte, error) {
 }
 
 // photoError turns a photo processing error into a field error for images.
-func photoError(i int, name string, err error) error {
+func (s *Service) photoError(i int, name string, err error) error {
 	label := fmt.Sprintf("Photo %d", i+1)
 	if name != "" {
 		label += " (" + cleanText(name, false) + ")"
@@ -275,6 +275,10 @@ func photoError(i int, name string, err error) error {
 		return err
 	}
 	msg := label + ": " + reason.Error() + "."
+	if code == TooLarge {
+		msg = fmt.Sprintf("%s: the file is larger than the %s limit. Save it at a smaller size and try again.",
+			label, FormatBytes(s.PhotoLimits.MaxBytes))
+	}
 	return &Error{Code: code, Message: "Please correct the marked fields.", Fields: map[string]string{"images": msg}}
 }
 

@@ -22,6 +22,23 @@ const (
 	maxEmail  = 254
 )
 
+// FormatBytes writes a size limit the way people read file sizes, in
+// binary units as --photo-max-mb counts them: "20 MB" or "64 KB" for a
+// whole number of them, "1.5 MB" otherwise.
+func FormatBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KB", n>>10)
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // Draft is a post as typed into the form or sent to the API, before checks.
 type Draft struct {
 	Title    string

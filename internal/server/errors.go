@@ -33,9 +33,7 @@ func (s *Server) publicError(r *http.Request, err error) (int, *board.Error) {
 	case errors.As(err, &e) && e.Code != board.Internal:
 		return statusByCode[e.Code], e
 	case errors.As(err, &tooBig):
-		return http.StatusRequestEntityTooLarge, &board.Error{Code: board.TooLarge,
-			Message: fmt.Sprintf("The request is too large. Photos can be up to %d MB each, %d per post.",
-				s.svc.PhotoLimits.MaxBytes>>20, board.MaxPhotos)}
+		return http.StatusRequestEntityTooLarge, &board.Error{Code: board.TooLarge, Message: s.tooLargeMessage(r, tooBig.Limit)}
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away, so no one reads this response.
 		s.log.Info("Request canceled by the client", "method", r.Method, "path", redactPath(r.URL.Path))
@@ -44,6 +42,20 @@ func (s *Server) publicError(r *http.Request, err error) (int, *board.Error) {
 	s.log.Error("Request failed", "method", r.Method, "path", redactPath(r.URL.Path), "error", err)
 	return http.StatusInternalServerError, &board.Error{Code: board.Internal,
 		Message: "Something went wrong on our side. Please try again in a moment."}
+}
+
+// tooLargeMessage explains a body over the bound of limit bytes that
+// limitBodies set. Only the bound of a multipart post makes room for
+// photos, so only its message talks about them.
+func (s *Server) tooLargeMessage(r *http.Request, limit int64) string {
+	switch {
+	case limit == s.maxPostBody():
+		return fmt.Sprintf("The request is too large. Photos can be up to %s each, %d per post.",
+			board.FormatBytes(s.svc.PhotoLimits.MaxBytes), board.MaxPhotos)
+	case strings.HasPrefix(r.URL.Path, "/api/"):
+		return fmt.Sprintf("The request body is too large (at most %s).", board.FormatBytes(limit))
+	}
+	return "The form is too large. Shorten the text and send it again."
 }
 
 // error writes the error as JSON for API requests and as a page
