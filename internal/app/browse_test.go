@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -370,6 +371,88 @@ func TestPostingRateLimit(t *testing.T) {
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
 	}
+}
+
+// checkRetryAfter checks that a 429 response tells the client to wait the
+// whole time until the limit has a token again: at most want seconds and
+// less than a second short of it, since some time passed since the take.
+func checkRetryAfter(t *testing.T, what string, res response, want int) {
+	t.Helper()
+	if res.Status != http.StatusTooManyRequests {
+		t.Fatalf("%s: got status %d, want 429: %s", what, res.Status, res.Body)
+	}
+	got, err := strconv.Atoi(res.Header.Get("Retry-After"))
+	if err != nil {
+		t.Fatalf("%s: got Retry-After %q, want whole seconds", what, res.Header.Get("Retry-After"))
+	}
+	if got < want-1 || got > want {
+		t.Errorf("%s: got Retry-After %d, want %d", what, got, want)
+	}
+}
+
+// TestRetryAfterFollowsTheLimit runs each rate limit dry and checks that
+// its 429 response gives the time until its next token.
+func TestRetryAfterFollowsTheLimit(t *testing.T) {
+	// One post every ten minutes.
+	s := startServerWith(t, func(c *app.Config) { c.PostBurst, c.PostRate = 1, 6 })
+	id, token := s.publishPost(map[string]any{"title": "Desk", "category": "furniture", "zip": "02134", "email": "owner@example.com"})
+
+	t.Run("api post", func(t *testing.T) {
+		res := s.postJSON("/api/v1/posts", map[string]any{"title": "Lamp", "category": "household", "zip": "02134", "email": "e@example.com"}, nil)
+		checkRetryAfter(t, "second post", res, 600)
+		if !strings.Contains(res.Body, "10 minutes") {
+			t.Errorf("message does not name the wait of 10 minutes: %s", res.Body)
+		}
+	})
+
+	t.Run("web post", func(t *testing.T) {
+		formID, csrf := formTokens(t, s.get("/new").Body)
+		res := s.postForm("/new", url.Values{"form_id": {formID}, "csrf": {csrf}, "title": {"Lamp"}, "category": {"household"}, "zip": {"02134"}, "email": {"e@example.com"}})
+		checkRetryAfter(t, "web post", res, 600)
+	})
+
+	t.Run("photo edit", func(t *testing.T) {
+		body, ct := multipartBody(t, map[string]string{"title": "Desk"}, map[string][]byte{"p.jpg": makeJPEG(t, 300, 200)})
+		res := s.do("PATCH", "/api/v1/manage", body, map[string]string{"Content-Type": ct, "Authorization": "Bearer " + token})
+		checkRetryAfter(t, "photo edit", res, 600)
+	})
+
+	t.Run("reply", func(t *testing.T) {
+		// Five replies at once, then one every two minutes.
+		var post struct{ URL string }
+		json.Unmarshal([]byte(s.get("/api/v1/posts/"+id).Body), &post)
+		path := strings.TrimPrefix(post.URL, s.URL)
+		_, csrf := formTokens(t, s.get(path).Body)
+		reply := url.Values{"csrf": {csrf}, "email": {"buyer@example.com"}, "message": {"Is it still available?"}}
+		for i := range 5 {
+			if res := s.postForm(path+"/reply", reply); res.Status != http.StatusSeeOther {
+				t.Fatalf("reply %d: got status %d, want 303", i+1, res.Status)
+			}
+		}
+		checkRetryAfter(t, "sixth reply", s.postForm(path+"/reply", reply), 120)
+	})
+
+	t.Run("lost links", func(t *testing.T) {
+		// One message per address every ten minutes.
+		_, csrf := formTokens(t, s.get("/lost").Body)
+		lost := url.Values{"csrf": {csrf}, "email": {"owner@example.com"}}
+		if res := s.postForm("/lost", lost); res.Status != http.StatusOK {
+			t.Fatalf("first request: got status %d, want 200", res.Status)
+		}
+		checkRetryAfter(t, "second request", s.postForm("/lost", lost), 600)
+	})
+
+	t.Run("alerts", func(t *testing.T) {
+		// Ten alerts at once, then one a minute.
+		_, csrf := formTokens(t, s.get("/boston/bikes/?q=fixie").Body)
+		alert := url.Values{"csrf": {csrf}, "email": {"watcher@example.com"}, "region": {"boston"}, "category": {"bikes"}, "q": {"fixie"}}
+		for i := range 10 {
+			if res := s.postForm("/alerts", alert); res.Status == http.StatusTooManyRequests {
+				t.Fatalf("alert %d: got status 429, want the burst of 10 to pass", i+1)
+			}
+		}
+		checkRetryAfter(t, "eleventh alert", s.postForm("/alerts", alert), 60)
+	})
 }
 
 func TestReadiness(t *testing.T) {

@@ -96,9 +96,9 @@ func (s *Server) apiCreatePost(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, fieldError("Idempotency-Key", "Must be at most 255 bytes."))
 		return
 	}
-	if !s.takePost(r) {
-		w.Header().Set("Retry-After", "30")
-		s.apiError(w, r, board.Errorf(board.RateLimited, "Too many posts from your address. Try again in a minute."))
+	if ok, wait := s.takePost(r); !ok {
+		setRetryAfter(w, wait)
+		s.apiError(w, r, board.Errorf(board.RateLimited, "Too many posts from your address. Try again in %s.", waitText(wait)))
 		return
 	}
 

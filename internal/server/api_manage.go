@@ -74,10 +74,12 @@ func (s *Server) apiManageEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	charged := len(edit.AddPhotos) > 0
-	if charged && !s.takePost(r) {
-		w.Header().Set("Retry-After", "30")
-		s.apiError(w, r, errPhotoEditLimited)
-		return
+	if charged {
+		if ok, wait := s.takePost(r); !ok {
+			setRetryAfter(w, wait)
+			s.apiError(w, r, photoEditLimited(wait))
+			return
+		}
 	}
 
 	p, err := s.svc.Update(r.Context(), token, edit)

@@ -72,7 +72,8 @@ func (s *Server) errorWithLinks(w http.ResponseWriter, r *http.Request, err erro
 		return
 	}
 	status, e := s.publicError(r, err)
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+	busy := status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
+	if busy && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "30")
 	}
 	s.render(w, r, status, "error", errorPage{Page: Page{Title: errorTitle(status), NoIndex: true}, Status: status, Message: e.Message, Links: links})

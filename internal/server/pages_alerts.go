@@ -77,7 +77,8 @@ func (s *Server) createAlert(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "alert_created", page)
 		return
 	}
-	if !s.limiter.take("alert:"+s.clientKey(r), 10, 1) {
+	if ok, wait := s.limiter.take("alert:"+s.clientKey(r), 10, 1); !ok {
+		setRetryAfter(w, wait)
 		page.Error = "You have set up many alerts. Please wait a few minutes."
 		s.render(w, r, http.StatusTooManyRequests, "alert_created", page)
 		return

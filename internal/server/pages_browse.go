@@ -401,7 +401,8 @@ func (s *Server) replyToPost(w http.ResponseWriter, r *http.Request) {
 		s.renderPost(w, r, http.StatusBadRequest, p, form)
 		return
 	}
-	if !s.limiter.take("reply:"+s.clientKey(r), 5, 0.5) {
+	if ok, wait := s.limiter.take("reply:"+s.clientKey(r), 5, 0.5); !ok {
+		setRetryAfter(w, wait)
 		form.Errors = map[string]string{"message": "You have sent many messages. Please wait a few minutes."}
 		s.renderPost(w, r, http.StatusTooManyRequests, p, form)
 		return

@@ -31,7 +31,12 @@ func (s *Server) lostSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	// One mail per address every ten minutes stops the form from being
 	// used to flood someone's inbox.
-	if !s.limiter.take("lost-ip:"+s.clientKey(r), 5, 1) || !s.limiter.take("lost:"+board.NormalizeEmail(email), 1, 0.1) {
+	ok, wait := s.limiter.take("lost-ip:"+s.clientKey(r), 5, 1)
+	if ok {
+		ok, wait = s.limiter.take("lost:"+board.NormalizeEmail(email), 1, 0.1)
+	}
+	if !ok {
+		setRetryAfter(w, wait)
 		page.Error = "A message was sent recently. Please wait a few minutes before asking again."
 		s.render(w, r, http.StatusTooManyRequests, "lost", page)
 		return

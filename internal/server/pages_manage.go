@@ -144,10 +144,12 @@ func (s *Server) manageEdit(w http.ResponseWriter, r *http.Request) {
 	edit := board.Edit{Title: &form.Title, Body: &form.Body, Price: &form.Price,
 		RemoveImages: r.Form["remove"], AddPhotos: uploads(r.MultipartForm, "images")}
 	charged := len(edit.AddPhotos) > 0
-	if charged && !s.takePost(r) {
-		w.Header().Set("Retry-After", "30")
-		s.renderEditError(w, r, token, form, errPhotoEditLimited)
-		return
+	if charged {
+		if ok, wait := s.takePost(r); !ok {
+			setRetryAfter(w, wait)
+			s.renderEditError(w, r, token, form, photoEditLimited(wait))
+			return
+		}
 	}
 
 	_, err := s.svc.Update(r.Context(), token, edit)

@@ -123,9 +123,9 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		s.renderNewPost(w, r, http.StatusBadRequest, form, board.Errorf(board.Invalid, "The form has expired. Please check your entries and send it again."))
 		return
 	}
-	if !s.takePost(r) {
-		w.Header().Set("Retry-After", "30")
-		s.renderNewPost(w, r, http.StatusTooManyRequests, form, board.Errorf(board.RateLimited, "You are posting very quickly. Please wait a minute and try again."))
+	if ok, wait := s.takePost(r); !ok {
+		setRetryAfter(w, wait)
+		s.renderNewPost(w, r, http.StatusTooManyRequests, form, board.Errorf(board.RateLimited, "You are posting very quickly. Please wait %s and try again.", waitText(wait)))
 		return
 	}
 

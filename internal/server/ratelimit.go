@@ -1,7 +1,9 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -29,16 +31,17 @@ func newRateLimiter() *rateLimiter {
 }
 
 // take removes one token from the bucket of key and reports whether there
-// was one.
-func (l *rateLimiter) take(key string, burst, perMinute float64) bool {
+// was one. When there was none, wait is the time until the bucket refills
+// to one token. perMinute must be positive.
+func (l *rateLimiter) take(key string, burst, perMinute float64) (ok bool, wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.refill(key, burst, perMinute)
 	if b.tokens < 1 {
-		return false
+		return false, time.Duration((1 - b.tokens) / perMinute * float64(time.Minute))
 	}
 	b.tokens--
-	return true
+	return true, 0
 }
 
 // refund puts back a token taken by take.
@@ -80,11 +83,11 @@ type RateLimit struct {
 }
 
 // takePost reserves one post for the client and reports whether the
-// limit allowed it. New posts and edits that add photos share this limit,
-// because decoding photos is the costly work it bounds. The reservation is
-// taken before the work starts, so parallel requests cannot all pass one
-// check.
-func (s *Server) takePost(r *http.Request) bool {
+// limit allowed it, and if not, how long until it will. New posts and
+// edits that add photos share this limit, because decoding photos is the
+// costly work it bounds. The reservation is taken before the work starts,
+// so parallel requests cannot all pass one check.
+func (s *Server) takePost(r *http.Request) (ok bool, wait time.Duration) {
 	return s.limiter.take("post:"+s.clientKey(r), s.postLimit.Burst, s.postLimit.PerMinute)
 }
 
@@ -101,8 +104,37 @@ func (s *Server) refundPost(r *http.Request, err error) {
 	s.limiter.refund("post:"+s.clientKey(r), s.postLimit.Burst)
 }
 
-// errPhotoEditLimited rejects an edit that adds photos when the client has
-// used up its post limit.
-var errPhotoEditLimited = &board.Error{Code: board.RateLimited,
-	Message: "You are adding photos very quickly. Please wait a minute and try again.",
-	Fields:  map[string]string{"images": "Too many photo uploads from your address. Wait a minute, then choose the photos again."}}
+// photoEditLimited rejects an edit that adds photos when the client has
+// used up its post limit, which refills in wait.
+func photoEditLimited(wait time.Duration) *board.Error {
+	return &board.Error{Code: board.RateLimited,
+		Message: "You are adding photos very quickly. Please wait " + waitText(wait) + " and try again.",
+		Fields:  map[string]string{"images": "Too many photo uploads from your address. Wait " + waitText(wait) + ", then choose the photos again."}}
+}
+
+// retrySeconds rounds wait up to whole seconds, at least 1, so a client
+// that waits that long finds a token.
+func retrySeconds(wait time.Duration) int64 {
+	return max(1, int64((wait+time.Second-1)/time.Second))
+}
+
+// setRetryAfter sets the Retry-After header of a 429 response to the
+// seconds until the limit allows the next request.
+func setRetryAfter(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.FormatInt(retrySeconds(wait), 10))
+}
+
+// waitText puts a wait in words for messages: whole seconds under a
+// minute, whole minutes from then on, both rounded up.
+func waitText(wait time.Duration) string {
+	seconds := retrySeconds(wait)
+	switch {
+	case seconds == 1:
+		return "1 second"
+	case seconds < 60:
+		return fmt.Sprintf("%d seconds", seconds)
+	case seconds <= 60:
+		return "a minute"
+	}
+	return fmt.Sprintf("%d minutes", (seconds+59)/60)
+}
