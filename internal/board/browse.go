@@ -93,6 +93,11 @@ const sharedQueryTimeout = 10 * time.Second
 // cancellation, because it serves callers other than the first. Each
 // caller stops waiting when its own ctx ends and then returns ctx.Err().
 func (s *Service) shareQuery(ctx context.Context, key string, query func(ctx context.Context) (any, error)) (any, error) {
+	// A caller who must read its own writes may not wait for a query that
+	// runs on a replica, so the two kinds of caller share separately.
+	if PrimaryRequested(ctx) {
+		key += ":primary"
+	}
 	done := s.flight.DoChan(key, func() (any, error) {
 		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedQueryTimeout)
 		defer cancel()
