@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -469,9 +470,29 @@ func TestRenewOffer(t *testing.T) {
 		if want := "You can renew this post from " + renewableText + ", 48 hours after"; !strings.Contains(res.Body, want) {
 			t.Errorf("refusal lacks %q", want)
 		}
+		wantRetry := strconv.Itoa(int(renewableAt.Sub(published) / time.Second))
+		if got := res.Header.Get("Retry-After"); got != wantRetry {
+			t.Errorf("page: got Retry-After %q, want %q", got, wantRetry)
+		}
+
 		api := s.do("POST", "/api/v1/manage/renew", nil, map[string]string{"Authorization": "Bearer " + token})
 		if api.Status != http.StatusConflict || !strings.Contains(api.Body, renewableText) {
 			t.Errorf("API: got status %d %s, want 409 naming %s", api.Status, api.Body, renewableText)
+		}
+		if got := api.Header.Get("Retry-After"); got != wantRetry {
+			t.Errorf("API: got Retry-After %q, want %q", got, wantRetry)
+		}
+		var body struct {
+			Error struct {
+				Code    string `json:"code"`
+				RetryAt string `json:"retry_at"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(api.Body), &body); err != nil {
+			t.Fatalf("API: %v: %s", err, api.Body)
+		}
+		if want := renewableAt.UTC().Format(time.RFC3339); body.Error.RetryAt != want {
+			t.Errorf("API: got retry_at %q, want %q", body.Error.RetryAt, want)
 		}
 	})
 
@@ -483,6 +504,9 @@ func TestRenewOffer(t *testing.T) {
 		res := s.do("POST", "/api/v1/manage/renew", nil, map[string]string{"Authorization": "Bearer " + token})
 		if res.Status != http.StatusConflict {
 			t.Errorf("got status %d, want 409", res.Status)
+		}
+		if got := res.Header.Get("Retry-After"); got != "1" {
+			t.Errorf("got Retry-After %q, want 1", got)
 		}
 	})
 

@@ -3,6 +3,7 @@ package board
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error for the people and programs that receive it.
@@ -29,6 +30,7 @@ type Error struct {
 	Code    Code
 	Message string
 	Fields  map[string]string
+	RetryAt time.Time // the earliest time the action can succeed, or zero when unknown
 }
 
 func (e *Error) Error() string {

@@ -134,8 +134,8 @@ func (s *Service) Update(ctx context.Context, token string, e Edit) (_ *Post, er
 }
 
 // Renew moves an active post to the top of its list and restarts its
-// lifetime. Errors: NotFound; Gone when deleted; Conflict when pending or
-// renewed less than RenewAfter ago, with the time it becomes possible.
+// lifetime. Errors: NotFound; Gone when deleted; Conflict when pending, or
+// before RenewableAt, with that time in RetryAt.
 func (s *Service) Renew(ctx context.Context, token string) (*Post, error) {
 	p, err := s.PostByToken(ctx, token)
 	if err != nil {
@@ -148,8 +148,10 @@ func (s *Service) Renew(ctx context.Context, token string) (*Post, error) {
 	case Pending:
 		return nil, Errorf(Conflict, "Publish this post first.")
 	}
-	if now.Before(p.RenewableAt()) {
-		return nil, Errorf(Conflict, "You can renew this post from %s, 48 hours after it was last published or renewed.", FormatTime(p.RenewableAt()))
+	if renewableAt := p.RenewableAt(); now.Before(renewableAt) {
+		e := Errorf(Conflict, "You can renew this post from %s, 48 hours after it was last published or renewed.", FormatTime(renewableAt))
+		e.RetryAt = renewableAt.UTC()
+		return nil, e
 	}
 	cat, ok := s.Categories.Category(p.Category)
 	if !ok {

@@ -72,6 +72,7 @@ func (s *Server) errorWithLinks(w http.ResponseWriter, r *http.Request, err erro
 		return
 	}
 	status, e := s.publicError(r, err)
+	s.setRetryAt(w, e)
 	busy := status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
 	if busy && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "30")
@@ -85,6 +86,10 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	if len(e.Fields) > 0 {
 		body["fields"] = e.Fields
 	}
+	if !e.RetryAt.IsZero() {
+		body["retry_at"] = e.RetryAt.UTC()
+	}
+	s.setRetryAt(w, e)
 	switch status {
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="manage"`)
@@ -94,6 +99,14 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	writeJSON(w, status, map[string]any{"error": body})
+}
+
+// setRetryAt sets Retry-After to the seconds, rounded up, until the
+// error's RetryAt, when it has one.
+func (s *Server) setRetryAt(w http.ResponseWriter, e *board.Error) {
+	if !e.RetryAt.IsZero() {
+		setRetryAfter(w, e.RetryAt.Sub(s.svc.Now()))
+	}
 }
 
 func errorTitle(status int) string {

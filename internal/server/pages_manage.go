@@ -231,6 +231,7 @@ func (s *Server) manageActionError(w http.ResponseWriter, r *http.Request, token
 		s.manageError(w, r, loadErr)
 		return
 	}
+	s.setRetryAt(w, e)
 	s.renderManage(w, r, statusByCode[e.Code], token, p, func(m *managePage) { m.Error = e.Message })
 }
 

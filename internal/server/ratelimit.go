@@ -118,8 +118,9 @@ func retrySeconds(wait time.Duration) int64 {
 	return max(1, int64((wait+time.Second-1)/time.Second))
 }
 
-// setRetryAfter sets the Retry-After header of a 429 response to the
-// seconds until the limit allows the next request.
+// setRetryAfter sets the Retry-After header to the seconds, rounded up,
+// until a retry can succeed, such as when a rate limit allows the next
+// request.
 func setRetryAfter(w http.ResponseWriter, wait time.Duration) {
 	w.Header().Set("Retry-After", strconv.FormatInt(retrySeconds(wait), 10))
 }
