@@ -32,8 +32,15 @@ func TestAlertFlow(t *testing.T) {
 	form := url.Values{"csrf": {csrf}, "email": {"watcher@example.com"}, "region": {"boston"}, "category": {"bikes"},
 		"q": {"fixie"}, "max_price": {"500"}}
 	res := s.postForm("/alerts", form)
-	if res.Status != http.StatusOK || !strings.Contains(res.Body, "Check your email") {
-		t.Fatalf("subscribe: got status %d", res.Status)
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("subscribe: got status %d, want 303", res.Status)
+	}
+	sent := res.Header.Get("Location")
+	if !strings.HasPrefix(sent, "/alerts/sent?") {
+		t.Fatalf("subscribe: got Location %q, want /alerts/sent?…", sent)
+	}
+	if strings.Contains(sent, "watcher") {
+		t.Errorf("subscribe: Location %q contains the email address", sent)
 	}
 	confirm := s.waitForMail(1)
 	link := alertLink.FindString(confirm)
@@ -41,6 +48,25 @@ func TestAlertFlow(t *testing.T) {
 		t.Fatalf("no alert link in:\n%s", confirm)
 	}
 	path := strings.TrimPrefix(link, s.URL)
+
+	t.Run("reloading the sent page sends no mail", func(t *testing.T) {
+		for range 2 {
+			res := s.with(t).get(sent)
+			if res.Status != http.StatusOK {
+				t.Fatalf("got status %d, want 200", res.Status)
+			}
+			if !strings.Contains(res.Body, "Check your email") {
+				t.Errorf("sent page lacks \"Check your email\":\n%s", res.Body)
+			}
+			if want := `&#34;fixie&#34;, Bikes, in Boston, up to $500`; !strings.Contains(res.Body, want) {
+				t.Errorf("sent page lacks the search %q:\n%s", want, res.Body)
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+		if got := mailCount(s); got != 1 {
+			t.Errorf("got %d messages, want 1: only the confirmation", got)
+		}
+	})
 
 	t.Run("GET of the link changes nothing", func(t *testing.T) {
 		if res := s.get(path); res.Status != http.StatusOK || !strings.Contains(res.Body, "Waiting for confirmation") {
@@ -138,6 +164,28 @@ func TestAlertFlow(t *testing.T) {
 	})
 }
 
+// TestAlertSignupError expects a rejected alert form to come back with
+// status 400, the typed values and the search, and to send no mail.
+func TestAlertSignupError(t *testing.T) {
+	s := startServer(t)
+	_, csrf := formTokens(t, s.get("/boston/bikes/?q=fixie").Body)
+	form := url.Values{"csrf": {csrf}, "email": {"not-an-email"}, "region": {"boston"}, "category": {"bikes"}, "q": {"fixie"}}
+
+	res := s.postForm("/alerts", form)
+	if res.Status != http.StatusBadRequest {
+		t.Fatalf("got status %d, want 400", res.Status)
+	}
+	for _, want := range []string{`value="not-an-email"`, `name="q" value="fixie"`, `name="category" value="bikes"`, `aria-invalid="true"`} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("form shown again lacks %s:\n%s", want, res.Body)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if got := mailCount(s); got != 0 {
+		t.Errorf("got %d messages, want 0", got)
+	}
+}
+
 // takeoverStore lets another run claim every alert just before a run
 // finishes it, as if the run had outlasted its lease. It counts the
 // digests that runs tried to queue.
@@ -225,9 +273,10 @@ func TestAlertBackLink(t *testing.T) {
 				form[k] = v
 			}
 			res := s.with(t).postForm("/alerts", form)
-			if res.Status != http.StatusOK {
-				t.Fatalf("got status %d, want 200", res.Status)
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("got status %d, want 303", res.Status)
 			}
+			res = s.with(t).get(res.Header.Get("Location"))
 			if !strings.Contains(res.Body, tc.wantHref) {
 				t.Errorf("page lacks %s:\n%s", tc.wantHref, res.Body)
 			}

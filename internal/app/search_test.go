@@ -219,6 +219,10 @@ func TestMilesParameter(t *testing.T) {
 			_, csrf := formTokens(t, s.get("/boston/?q=bike").Body)
 			res := s.postForm("/alerts", url.Values{"csrf": {csrf}, "email": {"w@example.com"}, "region": {"boston"},
 				"zip": {"02134"}, "miles": {miles}})
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("miles=%s: got status %d, want 303", miles, res.Status)
+			}
+			res = s.get(res.Header.Get("Location"))
 			if want := "within " + miles + " miles of 02134"; !strings.Contains(res.Body, want) {
 				t.Errorf("miles=%s: page lacks %q:\n%s", miles, want, res.Body)
 			}

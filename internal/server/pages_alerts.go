@@ -37,35 +37,28 @@ func alertNoticeFor(done, status string) string {
 
 type alertCreatedPage struct {
 	Page
-	Label  string
-	Email  string
-	Error  string
-	Back   string
-	Fields url.Values
-	CSRF   string
+	Label     string
+	Email     string
+	Error     string
+	Back      string
+	Fields    url.Values
+	CSRF      string
+	DevOutbox bool
 }
 
 // createAlert saves the search a page shows for an email address. The
 // search arrives as hidden fields, so it is exactly what the page ran.
+// Success redirects to alertSent, so reloading the page sends no second
+// confirmation email.
 func (s *Server) createAlert(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		s.error(w, r, tooLargeOr(err, "The form could not be read."))
 		return
 	}
-	form := url.Values{}
-	for _, p := range append(searchParams, "region", "category", "section") {
-		if v := r.PostForm.Get(p); v != "" {
-			form.Set(p, v)
-		}
-	}
-	search, err := parseSearch(form, 25)
+	form := alertSearchFields(r.PostForm)
+	search, back, err := s.alertSearch(form)
 	if err != nil {
 		s.error(w, r, err)
-		return
-	}
-	back, ok := s.searchPagePath(search)
-	if !ok {
-		s.error(w, r, board.Errorf(board.Invalid, "The alert form names an unknown region or category. Open the search on a region's page and set up the alert there."))
 		return
 	}
 	label := s.describeSearch(search)
@@ -98,8 +91,48 @@ func (s *Server) createAlert(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	page.Title = "Check your email"
-	s.render(w, r, http.StatusOK, "alert_created", page)
+	// The search goes into the URL so the next page can name it. The
+	// email address stays out of the URL, and so out of access logs.
+	http.Redirect(w, r, "/alerts/sent?"+form.Encode(), http.StatusSeeOther)
+}
+
+// alertSent renders the page that asks for the alert to be confirmed from
+// the email. It reads the search from its query string and changes nothing.
+func (s *Server) alertSent(w http.ResponseWriter, r *http.Request) {
+	search, back, err := s.alertSearch(alertSearchFields(r.URL.Query()))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "alert_created", alertCreatedPage{Page: Page{Title: "Check your email", NoIndex: true},
+		Label: s.describeSearch(search), Back: back, DevOutbox: s.devOutbox(r)})
+}
+
+// alertSearchFields returns the search parameters of values, without the
+// email address and form token of the alert form.
+func alertSearchFields(values url.Values) url.Values {
+	form := url.Values{}
+	for _, p := range append(searchParams, "region", "category", "section") {
+		if v := values.Get(p); v != "" {
+			form.Set(p, v)
+		}
+	}
+	return form
+}
+
+// alertSearch parses the search of an alert and returns it with the path
+// of the page that runs it. Errors: Invalid for a bad search parameter or
+// a region or category that no page has.
+func (s *Server) alertSearch(form url.Values) (board.Search, string, error) {
+	search, err := parseSearch(form, 25)
+	if err != nil {
+		return board.Search{}, "", err
+	}
+	back, ok := s.searchPagePath(search)
+	if !ok {
+		return board.Search{}, "", board.Errorf(board.Invalid, "The alert form names an unknown region or category. Open the search on a region's page and set up the alert there.")
+	}
+	return search, back, nil
 }
 
 // searchPagePath returns the path of the region or category page that

@@ -138,6 +138,7 @@ func (s *Server) routes() http.Handler {
 	web.HandleFunc("POST /{region}/{category}/{post}/reply", s.replyToPost)
 	web.HandleFunc("GET /feeds/{region}/{feed}", s.feed)
 	web.HandleFunc("POST /alerts", s.createAlert)
+	web.HandleFunc("GET /alerts/sent", s.alertSent)
 	web.HandleFunc("GET /alerts/{id}/{sig}", s.alertPage)
 	web.HandleFunc("GET /alerts/{id}/{sig}/unsubscribe", s.alertPage)
 	web.HandleFunc("POST /alerts/{id}/{sig}/confirm", s.alertConfirm)
