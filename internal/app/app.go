@@ -168,12 +168,21 @@ func (a *App) Listen() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
 	}
-	base, err := a.Config.baseURLFor(ln.Addr().String())
-	if err != nil {
+	if err := a.setMailLinks(ln.Addr().String()); err != nil {
 		ln.Close()
 		return err
 	}
 	a.listener = ln
+	return nil
+}
+
+// setMailLinks sets the base URL of emailed links and the sender address,
+// deriving the defaults from listenAddr.
+func (a *App) setMailLinks(listenAddr string) error {
+	base, err := a.Config.baseURLFor(listenAddr)
+	if err != nil {
+		return err
+	}
 	a.Service.BaseURL = base
 	a.Service.MailFrom = a.Config.MailFrom
 	if a.Service.MailFrom == "" {
@@ -265,6 +274,11 @@ func (a *App) Run(ctx context.Context) error {
 // RunWorker runs the background jobs without a web server until ctx ends.
 // Several workers and servers may run at once: each job leases its work.
 func (a *App) RunWorker(ctx context.Context) error {
+	// Alert digests link to the site, so the worker needs the same base
+	// URL as the server, derived from the configured --addr when unset.
+	if err := a.setMailLinks(a.Config.Addr); err != nil {
+		return err
+	}
 	a.Log.Info("Corkboard worker started", "data", a.Config.Data)
 	a.Worker.Run(ctx)
 	a.Log.Info("Corkboard worker stopped")

@@ -68,6 +68,31 @@ func TestMainCommandLine(t *testing.T) {
 	}
 }
 
+func TestWorkerSetsMailLinks(t *testing.T) {
+	cfg := validConfig()
+	cfg.Data = t.TempDir()
+	cfg.BaseURL = "https://corkboard.example"
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+
+	// Alert digests build their links from the base URL, so a worker
+	// without one would panic on the first digest due.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := a.RunWorker(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := a.BaseURL(), "https://corkboard.example"; got != want {
+		t.Errorf("got base URL %q, want %q", got, want)
+	}
+	if got, want := a.Service.MailFrom, "Corkboard <corkboard@corkboard.example>"; got != want {
+		t.Errorf("got sender %q, want %q", got, want)
+	}
+}
+
 func TestListenOnBusyPort(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
