@@ -124,6 +124,27 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	return &App{Config: cfg, Log: log, Store: store, Service: svc, Worker: w, Outbox: outbox, Metrics: m}, nil
 }
 
+// Migrate applies the pending migrations of the configured database and
+// closes it. It opens nothing else, so photo storage, Redis and the mail
+// server need not be reachable.
+func Migrate(ctx context.Context, cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	// Opening a store applies its pending migrations, under an advisory
+	// lock on PostgreSQL. Replicas only serve reads, so none are opened.
+	cfg.NoMigrate = false
+	cfg.ReplicaURLs = nil
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return store.Close()
+}
+
 // Store is the app's database: the board's store plus bulk inserts for
 // sample posts.
 type Store interface {

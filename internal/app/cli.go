@@ -23,7 +23,37 @@ Commands:
   restore copy a backup (--from) into an empty data folder
 
 Run "corkboard COMMAND -h" for the flags of a command.
+
 `
+
+// printUsage writes the list of commands and every environment-only
+// setting to w.
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage)
+	fmt.Fprintln(w, envOnlyHeading)
+	for _, v := range envOnly {
+		fmt.Fprintf(w, "  %-31s  %s\n", v.name, v.help)
+	}
+}
+
+// command is one subcommand and the settings it reads.
+type command struct {
+	synopsis string    // arguments after "corkboard NAME"
+	summary  string    // one sentence for its -h
+	groups   FlagGroup // shared settings it reads
+}
+
+var commands = map[string]command{
+	"serve": {"[flags]", "Start the web site, the JSON API and the background jobs.", AllFlags},
+	"worker": {"[flags]", "Run only the background jobs: mail delivery, alert digests, expiry and photo clean-up.",
+		DataFlags | DatabaseFlags | MigrationFlags | ReplicaFlags | CategoryFlags | SearchFlags | CacheFlags |
+			MailFlags | PhotoStoreFlags | LogFlags},
+	"migrate": {"[flags]", "Apply the database migrations and exit.", DataFlags | DatabaseFlags},
+	"seed": {"[--posts N] [--seed N] [flags]", "Fill the board with generated sample posts, marked as samples on every page.",
+		DataFlags | DatabaseFlags | MigrationFlags | CategoryFlags | LogFlags},
+	"backup":  {"--to FOLDER [flags]", "Copy the SQLite database and the photos into a new folder, while the server may run.", DataFlags},
+	"restore": {"--from FOLDER [flags]", "Copy a backup into a --data folder that has no database yet.", DataFlags},
+}
 
 // ErrUsage marks a command line that Main rejected after printing the
 // problem and the usage to stderr. The caller exits with status 2 and
@@ -35,24 +65,51 @@ var ErrUsage = errors.New("invalid command line")
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "corkboard: missing command")
-		fmt.Fprint(stderr, usage)
+		printUsage(stderr)
 		return ErrUsage
 	}
-	var cfg Config
-	fs := flag.NewFlagSet("corkboard "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.RegisterFlags(fs)
+	name := args[0]
+	switch name {
+	case "help", "-h", "--help":
+		printUsage(stdout)
+		return nil
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "corkboard: unknown command %q\n", name)
+		printUsage(stderr)
+		return ErrUsage
+	}
 
-	switch args[0] {
+	// The command's own flags go on fs first, so its usage can list them
+	// apart from the shared settings.
+	var cfg Config
+	fs := flag.NewFlagSet("corkboard "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var to, from *string
+	var posts *int
+	var randomSeed *int64
+	switch name {
+	case "backup":
+		to = fs.String("to", "", "new folder for the backup; required")
+	case "restore":
+		from = fs.String("from", "", "folder written by corkboard backup; required")
+	case "seed":
+		posts = fs.Int("posts", 200, "number of sample posts to generate, 1 to 5000000")
+		randomSeed = fs.Int64("seed", 0, "random seed; 0 picks one from the clock")
+	}
+	own := map[string]bool{}
+	fs.VisitAll(func(f *flag.Flag) { own[f.Name] = true })
+	cfg.RegisterFlags(fs, cmd.groups)
+	fs.Usage = func() { printCommandUsage(fs.Output(), name, cmd, fs, own) }
+	if err := fs.Parse(args[1:]); err != nil {
+		return flagParseError(err)
+	}
+
+	switch name {
 	case "serve":
-		if err := fs.Parse(args[1:]); err != nil {
-			return flagParseError(err)
-		}
 		return serve(ctx, cfg, stderr)
 	case "worker":
-		if err := fs.Parse(args[1:]); err != nil {
-			return flagParseError(err)
-		}
 		a, err := New(ctx, cfg, newLogger(cfg, stderr))
 		if err != nil {
 			return err
@@ -60,23 +117,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer a.Close()
 		return a.RunWorker(ctx)
 	case "migrate":
-		if err := fs.Parse(args[1:]); err != nil {
-			return flagParseError(err)
-		}
-		// Opening a store applies its pending migrations, under an
-		// advisory lock on PostgreSQL.
-		cfg.NoMigrate = false
-		a, err := New(ctx, cfg, newLogger(cfg, stderr))
-		if err != nil {
+		if err := Migrate(ctx, cfg); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "Migrations applied.")
-		return a.Close()
+		return nil
 	case "backup":
-		to := fs.String("to", "", "new folder for the backup")
-		if err := fs.Parse(args[1:]); err != nil {
-			return flagParseError(err)
-		}
 		if *to == "" {
 			return errors.New("backup: --to FOLDER is required")
 		}
@@ -86,10 +132,6 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "Backup written to %s.\n", *to)
 		return nil
 	case "restore":
-		from := fs.String("from", "", "folder written by corkboard backup")
-		if err := fs.Parse(args[1:]); err != nil {
-			return flagParseError(err)
-		}
 		if *from == "" {
 			return errors.New("restore: --from FOLDER is required")
 		}
@@ -98,20 +140,38 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "Restored %s into %s.\n", *from, cfg.Data)
 		return nil
-	case "seed":
-		posts := fs.Int("posts", 200, "number of sample posts to generate")
-		randomSeed := fs.Int64("seed", 0, "random seed; 0 picks one from the clock")
-		if err := fs.Parse(args[1:]); err != nil {
-			return flagParseError(err)
-		}
+	default: // seed
 		return runSeed(ctx, cfg, *posts, *randomSeed, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
-	fmt.Fprintf(stderr, "corkboard: unknown command %q\n", args[0])
-	fmt.Fprint(stderr, usage)
-	return ErrUsage
+}
+
+// printCommandUsage writes the -h of one command: its own flags, then
+// the shared settings it reads, then its environment-only settings.
+func printCommandUsage(w io.Writer, name string, cmd command, fs *flag.FlagSet, own map[string]bool) {
+	fmt.Fprintf(w, "Usage: corkboard %s %s\n\n%s\n\n", name, cmd.synopsis, cmd.summary)
+	if len(own) > 0 {
+		fmt.Fprintf(w, "Flags of %s:\n", name)
+		printFlags(w, fs, func(f *flag.Flag) bool { return own[f.Name] })
+		fmt.Fprintln(w, "Shared flags:")
+	} else {
+		fmt.Fprintln(w, "Flags:")
+	}
+	printFlags(w, fs, func(f *flag.Flag) bool { return !own[f.Name] })
+	printEnvOnly(w, cmd.groups)
+}
+
+// printFlags writes the flags of fs that keep selects, in the format of
+// flag.PrintDefaults.
+func printFlags(w io.Writer, fs *flag.FlagSet, keep func(*flag.Flag) bool) {
+	subset := flag.NewFlagSet("", flag.ContinueOnError)
+	subset.SetOutput(w)
+	fs.VisitAll(func(f *flag.Flag) {
+		if keep(f) {
+			subset.Var(f.Value, f.Name, f.Usage)
+			subset.Lookup(f.Name).DefValue = f.DefValue // the value may have been parsed already
+		}
+	})
+	subset.PrintDefaults()
 }
 
 // flagParseError maps an error from parsing flags to Main's result. The

@@ -26,7 +26,7 @@ func TestMainCommandLine(t *testing.T) {
 		if n := strings.Count(stderr.String(), "flag provided but not defined: -bogus"); n != 1 {
 			t.Errorf("stderr names the unknown flag %d times, want once:\n%s", n, stderr.String())
 		}
-		if !strings.Contains(stderr.String(), "Usage of corkboard serve:") {
+		if !strings.Contains(stderr.String(), "Usage: corkboard serve") {
 			t.Errorf("stderr has no usage of serve:\n%s", stderr.String())
 		}
 		if stdout.Len() != 0 {
@@ -65,6 +65,95 @@ func TestMainCommandLine(t *testing.T) {
 				t.Errorf("stderr has no usage:\n%s", stderr.String())
 			}
 		})
+	}
+}
+
+func TestCommandHelp(t *testing.T) {
+	storage := []string{"-data", "CORKBOARD_DATABASE_URL"}
+	server := []string{"-addr", "-trusted-proxies", "-post-burst", "-post-rate", "-dev-outbox", "-photo-base-url", "CORKBOARD_METRICS_TOKEN"}
+	photoLimits := []string{"-photo-max-megapixels", "-photo-max-mb", "-photo-workers"}
+	photoStore := []string{"-s3-endpoint", "-s3-bucket", "-s3-tls", "CORKBOARD_S3_ACCESS_KEY", "CORKBOARD_S3_SECRET_KEY"}
+	mail := []string{"-base-url", "-mail-from", "CORKBOARD_SMTP_URL"}
+	startup := []string{"-no-migrate", "-replica-max-lag", "CORKBOARD_DATABASE_REPLICA_URLS", "CORKBOARD_REDIS_URL"}
+	join := func(lists ...[]string) []string {
+		var all []string
+		for _, l := range lists {
+			all = append(all, l...)
+		}
+		return all
+	}
+
+	for _, tc := range []struct {
+		command   string
+		own       []string // flags of the command alone, listed before the shared ones
+		shared    []string
+		notListed []string
+	}{
+		{"serve", nil, join(storage, server, photoLimits, photoStore, mail, startup, []string{"-categories", "-nearby-miles", "-log-format"}), nil},
+		{"worker", nil, join(storage, photoStore, mail, startup, []string{"-categories", "-nearby-miles", "-log-format"}), join(server, photoLimits)},
+		{"migrate", nil, storage, join(server, photoLimits, photoStore, mail, startup, []string{"-categories", "-log-format"})},
+		{"seed", []string{"-posts", "-seed"}, join(storage, []string{"-no-migrate", "-categories", "-log-format"}),
+			join(server, photoLimits, photoStore, mail, []string{"-replica-max-lag", "-nearby-miles"})},
+		{"backup", []string{"-to"}, []string{"-data"}, join(server, photoLimits, photoStore, mail, startup, []string{"CORKBOARD_DATABASE_URL", "-log-format"})},
+		{"restore", []string{"-from"}, []string{"-data"}, join(server, photoLimits, photoStore, mail, startup, []string{"CORKBOARD_DATABASE_URL", "-log-format"})},
+	} {
+		t.Run(tc.command, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if err := app.Main(context.Background(), []string{tc.command, "-h"}, &stdout, &stderr); err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			help := stderr.String()
+			shared := strings.Index(help, "Shared flags:")
+			for _, name := range tc.own {
+				i := strings.Index(help, "  "+name+" ")
+				if i < 0 || shared < 0 || i > shared {
+					t.Errorf("help does not list %s before the shared flags:\n%s", name, help)
+				}
+			}
+			for _, name := range tc.shared {
+				if !strings.Contains(help, "  "+name+" ") && !strings.Contains(help, "  "+name+"\n") {
+					t.Errorf("help does not list %s:\n%s", name, help)
+				}
+			}
+			for _, name := range tc.notListed {
+				if strings.Contains(help, "  "+name+" ") || strings.Contains(help, "  "+name+"\n") {
+					t.Errorf("help lists %s, which %s ignores:\n%s", name, tc.command, help)
+				}
+			}
+		})
+	}
+
+	t.Run("ignored flag rejected", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		err := app.Main(context.Background(), []string{"backup", "--to", t.TempDir() + "/b", "--addr", "localhost:1"}, &stdout, &stderr)
+		if !errors.Is(err, app.ErrUsage) {
+			t.Errorf("got error %v, want one wrapping app.ErrUsage", err)
+		}
+	})
+
+	t.Run("limits in flag help", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		if err := app.Main(context.Background(), []string{"serve", "-h"}, &stdout, &stderr); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"at most 8s", "1 to 1000", "1 to 200", "1 to 100", "1 to 64"} {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("serve -h does not contain %q:\n%s", want, stderr.String())
+			}
+		}
+	})
+}
+
+func TestUsageListsEnvironmentOnly(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := app.Main(context.Background(), []string{"--help"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"secrets", "CORKBOARD_DATABASE_URL", "CORKBOARD_DATABASE_REPLICA_URLS", "CORKBOARD_REDIS_URL",
+		"CORKBOARD_SMTP_URL", "CORKBOARD_METRICS_TOKEN", "CORKBOARD_S3_ACCESS_KEY", "CORKBOARD_S3_SECRET_KEY"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("--help does not contain %s:\n%s", want, stdout.String())
+		}
 	}
 }
 

@@ -3,7 +3,6 @@
 package app
 
 import (
-	"flag"
 	"fmt"
 	"github.com/corkboard/corkboard/internal/blobs"
 	cbmail "github.com/corkboard/corkboard/internal/mail"
@@ -128,47 +127,6 @@ func envBoolDefault(name string, fallback bool) bool {
 		return fallback
 	}
 	return b
-}
-
-// RegisterFlags defines the shared flags on fs, with environment defaults.
-func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.Addr, "addr", env("ADDR", "localhost:8080"), "listen address, host:port (env CORKBOARD_ADDR)")
-	fs.StringVar(&c.Data, "data", env("DATA", "./data"), "folder for the database, photos and outbox (env CORKBOARD_DATA)")
-	fs.StringVar(&c.BaseURL, "base-url", env("BASE_URL", ""), "public URL of the site, used in emailed links; default http://ADDR (env CORKBOARD_BASE_URL)")
-	fs.StringVar(&c.Categories, "categories", env("CATEGORIES", ""), "JSON file that replaces the built-in categories (env CORKBOARD_CATEGORIES)")
-	fs.StringVar(&c.MailFrom, "mail-from", env("MAIL_FROM", ""), "sender address of emails; default corkboard@HOST of the base URL, or corkboard@localhost.localdomain when HOST is localhost or an IP address (env CORKBOARD_MAIL_FROM)")
-	fs.IntVar(&c.PostBurst, "post-burst", envInt("POST_BURST", 10), "posts one client address may create at once; edits that add photos count as posts (env CORKBOARD_POST_BURST)")
-	fs.IntVar(&c.PostRate, "post-rate", envInt("POST_RATE", 60), "posts per hour one client address may create after the burst, edits that add photos included (env CORKBOARD_POST_RATE)")
-	fs.IntVar(&c.Nearby, "nearby-miles", envInt("NEARBY_MILES", 100), "regions whose centres lie within this many miles are nearby (env CORKBOARD_NEARBY_MILES)")
-	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated IP addresses and CIDR ranges of proxies whose X-Forwarded-For names the client, like 10.0.0.0/8,127.0.0.1; default none (env CORKBOARD_TRUSTED_PROXIES)")
-	fs.BoolVar(&c.DevOutbox, "dev-outbox", envBool("DEV_OUTBOX"), "show the outbox folder's emails at /dev/outbox to browsers on this machine; for development only (env CORKBOARD_DEV_OUTBOX)")
-	// The URL may hold a password, so it comes from the environment only.
-	c.DatabaseURL = os.Getenv("CORKBOARD_DATABASE_URL")
-	for _, u := range strings.Split(os.Getenv("CORKBOARD_DATABASE_REPLICA_URLS"), ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			c.ReplicaURLs = append(c.ReplicaURLs, u)
-		}
-	}
-	fs.BoolVar(&c.NoMigrate, "no-migrate", envBool("NO_MIGRATE"), "do not apply PostgreSQL migrations at start; run corkboard migrate instead (env CORKBOARD_NO_MIGRATE)")
-	fs.DurationVar(&c.ReplicaMaxLag, "replica-max-lag", envDuration("REPLICA_MAX_LAG", 5*time.Second), "a read replica further behind than this is not used (env CORKBOARD_REPLICA_MAX_LAG)")
-	c.MetricsToken = os.Getenv("CORKBOARD_METRICS_TOKEN")
-	c.SMTPURL = os.Getenv("CORKBOARD_SMTP_URL")
-	c.RedisURL = os.Getenv("CORKBOARD_REDIS_URL")
-	fs.IntVar(&c.PhotoMaxMP, "photo-max-megapixels", envInt("PHOTO_MAX_MEGAPIXELS", 50), "largest photo accepted, in megapixels, checked before decoding (env CORKBOARD_PHOTO_MAX_MEGAPIXELS)")
-	fs.IntVar(&c.PhotoMaxMB, "photo-max-mb", envInt("PHOTO_MAX_MB", 20), "largest photo file accepted, in MB (env CORKBOARD_PHOTO_MAX_MB)")
-	fs.IntVar(&c.PhotoWorkers, "photo-workers", envInt("PHOTO_WORKERS", 2), "photos decoded at once; a burst beyond waits, then gets 503 (env CORKBOARD_PHOTO_WORKERS)")
-	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", env("S3_ENDPOINT", ""), "S3-compatible endpoint, host:port; when set, photos are stored there (env CORKBOARD_S3_ENDPOINT)")
-	fs.StringVar(&c.S3.Bucket, "s3-bucket", env("S3_BUCKET", ""), "S3 bucket for photos (env CORKBOARD_S3_BUCKET)")
-	fs.StringVar(&c.S3.Region, "s3-region", env("S3_REGION", ""), "S3 region; optional (env CORKBOARD_S3_REGION)")
-	fs.StringVar(&c.S3.Prefix, "s3-prefix", env("S3_PREFIX", ""), "key prefix inside the bucket, like photos/ (env CORKBOARD_S3_PREFIX)")
-	fs.BoolVar(&c.S3.UseTLS, "s3-tls", envBoolDefault("S3_TLS", true), "use HTTPS for S3 (env CORKBOARD_S3_TLS)")
-	fs.BoolVar(&c.S3.PathStyle, "s3-path-style", envBool("S3_PATH_STYLE"), "path-style S3 URLs, as MinIO and most self-hosted servers need (env CORKBOARD_S3_PATH_STYLE)")
-	fs.BoolVar(&c.S3.CreateBucket, "s3-create-bucket", envBool("S3_CREATE_BUCKET"), "create the bucket when it is missing (env CORKBOARD_S3_CREATE_BUCKET)")
-	// Keys come from the environment only, so they never show in a
-	// process list.
-	c.S3.AccessKey, c.S3.SecretKey = os.Getenv("CORKBOARD_S3_ACCESS_KEY"), os.Getenv("CORKBOARD_S3_SECRET_KEY")
-	fs.StringVar(&c.PhotoBaseURL, "photo-base-url", env("PHOTO_BASE_URL", ""), "public URL of the photos, for a CDN in front of BASE-URL/photos/ (env CORKBOARD_PHOTO_BASE_URL)")
-	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (env CORKBOARD_LOG_FORMAT)")
 }
 
 // Validate checks every setting and fills derived defaults. Errors name

@@ -58,7 +58,7 @@ func TestTrustedProxiesSetting(t *testing.T) {
 		t.Setenv("CORKBOARD_TRUSTED_PROXIES", "10.0.0.0/8")
 		var cfg app.Config
 		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		cfg.RegisterFlags(fs)
+		cfg.RegisterFlags(fs, app.AllFlags)
 		if err := fs.Parse(nil); err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func TestTrustedProxiesSetting(t *testing.T) {
 		t.Setenv("CORKBOARD_TRUSTED_PROXIES", "") // restores the variable after the test
 		os.Unsetenv("CORKBOARD_TRUSTED_PROXIES")
 		var cfg app.Config
-		cfg.RegisterFlags(flag.NewFlagSet("serve", flag.ContinueOnError))
+		cfg.RegisterFlags(flag.NewFlagSet("serve", flag.ContinueOnError), app.AllFlags)
 		if cfg.TrustedProxies != "" {
 			t.Errorf("got %q, want empty", cfg.TrustedProxies)
 		}
