@@ -186,6 +186,51 @@ func TestAlertSignupError(t *testing.T) {
 	}
 }
 
+// TestAlertSchedule expects an alert whose check found no matches to be
+// checked again an hour later, not sooner, and a renewed post to count
+// as a new match in the next digest.
+func TestAlertSchedule(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t)
+	confirmed := s.Clock.Now()
+	a := &board.Alert{ID: "qrstuvwxyzabcdef", Email: "watcher@example.com", Label: "bikes", CreatedAt: confirmed,
+		Query: board.SearchQueryString(board.Search{Region: "boston", Category: "bikes"})}
+	confirm := cbmail.Message{ID: "confirm@example.com", From: "c@example.com", To: a.Email, Subject: "Confirm", Text: "t", Date: confirmed}
+	if err := s.Store.CreateAlert(ctx, a, confirm); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Store.ConfirmAlert(ctx, a.ID, confirmed); err != nil {
+		t.Fatal(err)
+	}
+	s.waitForMail(1)
+	runAlerts := func(step string, want int) {
+		t.Helper()
+		n, err := s.Service.RunAlerts(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if n != want {
+			t.Errorf("%s: got %d digests, want %d", step, n, want)
+		}
+	}
+
+	s.Clock.Advance(time.Minute)
+	runAlerts("check without matches", 0)
+	_, token := s.publishPost(map[string]any{"title": "Fixie bike", "category": "bikes", "zip": "02134", "email": "seller@example.com"})
+	s.Clock.Advance(59 * time.Minute)
+	runAlerts("check 59 minutes later", 0)
+	s.Clock.Advance(time.Minute)
+	runAlerts("check an hour later", 1)
+
+	s.Clock.Advance(board.RenewAfter)
+	renewed := s.do("POST", "/api/v1/manage/renew", nil, map[string]string{"Authorization": "Bearer " + token})
+	if renewed.Status != http.StatusOK {
+		t.Fatalf("renew: got status %d: %s", renewed.Status, renewed.Body)
+	}
+	s.Clock.Advance(time.Minute)
+	runAlerts("check after the renew", 1)
+}
+
 // takeoverStore lets another run claim every alert just before a run
 // finishes it, as if the run had outlasted its lease. It counts the
 // digests that runs tried to queue.
