@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,9 +39,16 @@ type App struct {
 	Outbox  *mail.Dir
 	Metrics *metrics.Metrics
 
+	// ShutdownTimeout is how long Run waits for requests in flight when
+	// ctx ends before it closes their connections; zero means 20 s.
+	ShutdownTimeout time.Duration
+
 	listener net.Listener
 	http     *http.Server
+	openConn atomic.Int64 // connections accepted and not yet closed
 }
+
+const defaultShutdownTimeout = 20 * time.Second
 
 // New opens the data folder, creating what is missing, and builds every
 // part. Close releases them.
@@ -232,7 +240,8 @@ func (a *App) BaseURL() string {
 }
 
 // Run serves requests and runs the background worker until ctx ends, then
-// shuts down gracefully, giving requests in flight up to 20 seconds.
+// shuts down gracefully, giving requests in flight ShutdownTimeout before
+// it closes their connections.
 func (a *App) Run(ctx context.Context) error {
 	if a.listener == nil {
 		if err := a.Listen(); err != nil {
@@ -257,6 +266,7 @@ func (a *App) Run(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		ConnState:         a.countConn,
 	}
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
@@ -274,11 +284,7 @@ func (a *App) Run(ctx context.Context) error {
 	case err = <-served:
 	case <-ctx.Done():
 		a.Log.Info("Shutting down")
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		if err = a.http.Shutdown(shutdownCtx); err != nil {
-			err = fmt.Errorf("shut down the web server: %w", err)
-		}
-		cancel()
+		err = a.shutdown()
 	}
 	stopWorker()
 	<-workerDone
@@ -290,6 +296,45 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.Log.Info("Corkboard stopped")
 	return nil
+}
+
+// shutdown stops the web server, waiting up to ShutdownTimeout for the
+// requests in flight, then closes the connections still open.
+func (a *App) shutdown() error {
+	timeout := a.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = defaultShutdownTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := a.http.Shutdown(ctx)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shut down the web server: %w", err)
+	}
+
+	// A stop that cuts requests short still ends with status 0: the
+	// process manager asked for the stop and got it, and a failed status
+	// would mark a routine restart as a crash. This warning is the record.
+	a.Log.Warn("Shutdown timed out, closing open connections", "connections", a.openConn.Load(), "timeout", timeout.String())
+	// NOTE: Close does not wait for handlers, so one still running may
+	// meet the store closed after Run returns and fail its request.
+	if err := a.http.Close(); err != nil {
+		return fmt.Errorf("close the web server: %w", err)
+	}
+	return nil
+}
+
+// countConn keeps openConn up to date, as http.Server.ConnState.
+func (a *App) countConn(_ net.Conn, state http.ConnState) {
+	switch state {
+	case http.StateNew:
+		a.openConn.Add(1)
+	case http.StateClosed, http.StateHijacked:
+		a.openConn.Add(-1)
+	}
 }
 
 // RunWorker runs the background jobs without a web server until ctx ends.

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -240,6 +241,79 @@ func TestRunLogsStop(t *testing.T) {
 	for _, want := range []string{`msg="Shutting down"`, `msg="Corkboard stopped"`} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs do not contain %s:\n%s", want, logs.String())
+		}
+	}
+}
+
+func TestRunClosesSlowConnections(t *testing.T) {
+	cfg := validConfig()
+	cfg.Data = t.TempDir()
+	var logs bytes.Buffer
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	a.ShutdownTimeout = 200 * time.Millisecond
+	if err := a.Listen(); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	waitUntilServing(t, a.BaseURL())
+
+	// A client that has sent only part of its request, like a slow
+	// upload, keeps the connection busy past the shutdown timeout.
+	slow, err := net.Dial("tcp", a.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if _, err := slow.Write([]byte("POST /api/posts HTTP/1.1\r\nHost: localhost\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // lets the server accept the connection
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run returned %v, want nil after closing the slow connection", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return within 10 s of the cancel")
+	}
+
+	slow.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := slow.Read(make([]byte, 1)); err == nil {
+		t.Errorf("slow connection read %d bytes after the shutdown, want it closed", n)
+	}
+	var messages []string
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var entry struct {
+			Msg         string
+			Level       string
+			Connections int
+		}
+		if err := json.Unmarshal([]byte(line), &entry); err != nil {
+			t.Fatalf("log line is not JSON: %s", line)
+		}
+		messages = append(messages, entry.Msg)
+		if strings.HasPrefix(entry.Msg, "Shutdown timed out") {
+			if entry.Level != "WARN" {
+				t.Errorf("got level %s for %q, want WARN", entry.Level, entry.Msg)
+			}
+			if entry.Connections != 1 {
+				t.Errorf("got connections=%d in %q, want 1", entry.Connections, entry.Msg)
+			}
+		}
+	}
+	got := strings.Join(messages, " | ")
+	for _, want := range []string{"Shutting down | Shutdown timed out, closing open connections", "Corkboard stopped"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log messages %q do not contain %q", got, want)
 		}
 	}
 }
