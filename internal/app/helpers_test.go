@@ -290,11 +290,15 @@ func formTokens(t testing.TB, page string) (formID, csrf string) {
 	return formID, csrf
 }
 
+// sharedData returns the path of a file in the shared test data, or skips
+// the test when it is absent. The message names the path from the
+// repository root, as the README does, not from this package.
 func sharedData(t testing.TB, parts ...string) string {
 	t.Helper()
 	path := filepath.Join(append([]string{"..", "..", "..", "shared", "data"}, parts...)...)
 	if _, err := os.Stat(path); err != nil {
-		t.Skipf("shared test data %s is absent; these tests need ../shared/data next to the repository", path)
+		fromRepo := filepath.Join(append([]string{"..", "shared", "data"}, parts...)...)
+		t.Skipf("shared test data is absent: %s next to the repository is missing", fromRepo)
 	}
 	return path
 }

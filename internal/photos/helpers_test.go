@@ -21,19 +21,23 @@ import (
 // copied into the repository.
 const sharedImages = "../../../shared/data/images"
 
+// sharedImagesFromRepo is sharedImages as seen from the repository root,
+// for skip messages.
+const sharedImagesFromRepo = "../shared/data/images"
+
 // sharedPhotos returns the paths matching pattern inside sharedImages, or
 // skips the test when the folder is absent.
 func sharedPhotos(t testing.TB, pattern string) []string {
 	t.Helper()
 	if _, err := os.Stat(sharedImages); err != nil {
-		t.Skipf("shared test photos are absent (%v)", err)
+		t.Skipf("shared test photos are absent: %s next to the repository is missing", sharedImagesFromRepo)
 	}
 	paths, err := filepath.Glob(filepath.Join(sharedImages, pattern))
 	if err != nil {
 		t.Fatalf("glob %s: %v", pattern, err)
 	}
 	if len(paths) == 0 {
-		t.Skipf("shared test photos are absent: nothing matches %s", pattern)
+		t.Skipf("shared test photos are absent: nothing in %s next to the repository matches %s", sharedImagesFromRepo, pattern)
 	}
 	return paths
 }

@@ -684,7 +684,7 @@ func decodeSharedOrSynthetic(t *testing.T) image.Image {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(sharedImages, "phone/iphone_hdr.jpg"))
 	if err != nil {
-		t.Logf("shared test photos are absent (%v), so a synthetic image stands in", err)
+		t.Logf("shared test photo %s/phone/iphone_hdr.jpg next to the repository is absent, so a synthetic image stands in", sharedImagesFromRepo)
 		return photoLike(3264, 2448)
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))

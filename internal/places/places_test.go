@@ -20,6 +20,10 @@ import (
 // missing.
 const sharedZIPDir = "../../../shared/data/zip"
 
+// sharedZIPDirFromRepo is sharedZIPDir as seen from the repository root,
+// for skip messages.
+const sharedZIPDirFromRepo = "../shared/data/zip"
+
 var loadOnce = sync.OnceValues(Load)
 
 func directory(t testing.TB) *Directory {
@@ -281,7 +285,7 @@ func readUSRows(t *testing.T) []usRow {
 	t.Helper()
 	f, err := os.Open(sharedZIPDir + "/US.txt")
 	if err != nil {
-		t.Skipf("skipping: the shared data with the GeoNames export is absent: %v", err)
+		t.Skipf("skipping: the GeoNames export %s/US.txt next to the repository is absent", sharedZIPDirFromRepo)
 	}
 	defer f.Close()
 
@@ -434,7 +438,7 @@ func readMetroCounties(t *testing.T) map[countyKey]string {
 	t.Helper()
 	f, err := os.Open(sharedZIPDir + "/cbsa2fipsxw.csv")
 	if err != nil {
-		t.Skipf("skipping: the shared data with the OMB county crosswalk is absent: %v", err)
+		t.Skipf("skipping: the OMB county crosswalk %s/cbsa2fipsxw.csv next to the repository is absent", sharedZIPDirFromRepo)
 	}
 	defer f.Close()
 
