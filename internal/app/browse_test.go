@@ -229,23 +229,30 @@ func TestAPIErrors(t *testing.T) {
 		if !strings.Contains(res.Body, `"zip":"02134"`) || !strings.Contains(res.Body, `"region":"boston"`) {
 			t.Errorf("got %s", res.Body)
 		}
+		if got := s.get("/api/v1/posts?zip=02134-1234&miles=5").Status; got != http.StatusOK {
+			t.Errorf("search with ZIP+4: got status %d, want 200", got)
+		}
 		if got := s.get("/api/v1/zip/99999").Status; got != http.StatusNotFound {
 			t.Errorf("unknown zip: got status %d, want 404", got)
 		}
 	})
 
 	t.Run("zip messages tell malformed from unknown", func(t *testing.T) {
+		malformed := "Enter a 5-digit ZIP code, like 02134, or a ZIP+4 code, like 02134-1234."
+		unknown := "ZIP code 99999 was not found. Check it for typos."
 		for _, tc := range []struct {
 			path    string
 			status  int
 			message string
 			field   string
 		}{
-			{"/api/v1/posts?zip=abc", http.StatusBadRequest, "Please correct the search.", "Enter a 5-digit ZIP code, like 02134."},
-			{"/api/v1/posts?zip=0213", http.StatusBadRequest, "Please correct the search.", "Enter a 5-digit ZIP code, like 02134."},
-			{"/api/v1/posts?zip=99999", http.StatusBadRequest, "Please correct the search.", "ZIP code 99999 was not found. Check it for typos."},
-			{"/api/v1/zip/0213", http.StatusBadRequest, "Please correct the marked fields.", "Must be 5 digits, like 02134."},
-			{"/api/v1/zip/99999", http.StatusNotFound, "ZIP code 99999 was not found.", "Unknown ZIP code."},
+			{"/api/v1/posts?zip=abc", http.StatusBadRequest, "Please correct the search.", malformed},
+			{"/api/v1/posts?zip=0213", http.StatusBadRequest, "Please correct the search.", malformed},
+			{"/api/v1/posts?zip=02134-12", http.StatusBadRequest, "Please correct the search.", malformed},
+			{"/api/v1/posts?zip=99999", http.StatusBadRequest, "Please correct the search.", unknown},
+			{"/api/v1/zip/0213", http.StatusBadRequest, "Please correct the marked fields.", malformed},
+			{"/api/v1/zip/02134-12", http.StatusBadRequest, "Please correct the marked fields.", malformed},
+			{"/api/v1/zip/99999", http.StatusNotFound, "ZIP code 99999 was not found.", unknown},
 		} {
 			res := s.get(tc.path)
 			e := apiErrorOf(t, res)

@@ -32,6 +32,41 @@ func TestSearchAPI(t *testing.T) {
 		}
 	})
 
+	t.Run("zip alone adds distances without filtering", func(t *testing.T) {
+		for _, query := range []string{"zip=10001", "zip=10001&sort=distance"} {
+			res := s.get("/api/v1/posts?" + query)
+			if res.Status != http.StatusOK {
+				t.Fatalf("%s: got status %d %s, want 200", query, res.Status, res.Body)
+			}
+			var out struct {
+				Posts []struct {
+					Title         string
+					DistanceMiles *float64 `json:"distance_miles"`
+				}
+			}
+			json.Unmarshal([]byte(res.Body), &out)
+			if len(out.Posts) != 2 {
+				t.Fatalf("%s: got %d posts, want both Boston posts: %s", query, len(out.Posts), res.Body)
+			}
+			for _, p := range out.Posts {
+				// Boston is about 190 miles from Manhattan.
+				if p.DistanceMiles == nil || *p.DistanceMiles < 150 || *p.DistanceMiles > 250 {
+					t.Errorf("%s: %s: got distance %v, want about 190 miles", query, p.Title, p.DistanceMiles)
+				}
+			}
+		}
+	})
+
+	t.Run("miles filters by distance from zip", func(t *testing.T) {
+		if res := s.get("/api/v1/posts?zip=10001&miles=50"); !strings.Contains(res.Body, `"posts":[]`) {
+			t.Errorf("got %s, want no posts within 50 miles of Manhattan", res.Body)
+		}
+		res := s.get("/api/v1/posts?miles=50")
+		if res.Status != http.StatusBadRequest || apiErrorOf(t, res).Fields["zip"] == "" {
+			t.Errorf("miles without zip: got status %d %s, want 400 naming zip", res.Status, res.Body)
+		}
+	})
+
 	t.Run("price in whole dollars", func(t *testing.T) {
 		res := s.get("/api/v1/posts?max_price=300")
 		if !strings.Contains(res.Body, "Road bike") || strings.Contains(res.Body, "racer") {

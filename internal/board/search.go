@@ -205,7 +205,7 @@ func (s *Service) prepareSearch(q Search) (SearchQuery, error) {
 	if q.ZIP != "" {
 		place, err := s.Places.Lookup(q.ZIP)
 		if err != nil {
-			fields["zip"] = zipMessage(q.ZIP, err)
+			fields["zip"] = ZIPMessage(q.ZIP, err)
 		} else {
 			sq.Origin = &Point{Lat: place.Lat, Lon: place.Lon}
 		}

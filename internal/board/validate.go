@@ -181,17 +181,17 @@ func checkPhone(phone string, fields map[string]string) string {
 func (s *Service) checkPlace(zip string, fields map[string]string) places.Place {
 	place, err := s.Places.Lookup(zip)
 	if err != nil {
-		fields["zip"] = zipMessage(zip, err)
+		fields["zip"] = ZIPMessage(zip, err)
 	}
 	return place
 }
 
-// zipMessage returns the field message for a ZIP code that Lookup
-// rejected with err: one for a code that is not 5 digits, another for one
-// that is but is not in the directory.
-func zipMessage(zip string, err error) string {
+// ZIPMessage returns the field message for a ZIP code that Lookup
+// rejected with err: one for a code in neither form NormalizeZIP accepts,
+// another for one that is well formed but not in the directory.
+func ZIPMessage(zip string, err error) string {
 	if errors.Is(err, places.ErrMalformedZIP) {
-		return "Enter a 5-digit ZIP code, like 02134."
+		return "Enter a 5-digit ZIP code, like 02134, or a ZIP+4 code, like 02134-1234."
 	}
 	return fmt.Sprintf("ZIP code %s was not found. Check it for typos.", strings.TrimSpace(zip))
 }

@@ -22,7 +22,7 @@ import (
 // Errors that Lookup and NormalizeZIP wrap. Their messages are fit to
 // show to users.
 var (
-	ErrMalformedZIP = errors.New("ZIP code must be 5 digits, like 02134")
+	ErrMalformedZIP = errors.New("ZIP code must be 5 digits, like 02134, or ZIP+4, like 02134-1234")
 	ErrUnknownZIP   = errors.New("unknown ZIP code")
 )
 

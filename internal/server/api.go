@@ -299,12 +299,14 @@ func (s *Server) apiZIP(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// zipError returns the error for a ZIP code that Lookup rejected with err,
+// with the same field message as a search or a new post gets.
 func zipError(err error, zip string) error {
 	if errors.Is(err, places.ErrUnknownZIP) {
 		return &board.Error{Code: board.NotFound, Message: "ZIP code " + strings.TrimSpace(zip) + " was not found.",
-			Fields: map[string]string{"zip": "Unknown ZIP code."}}
+			Fields: map[string]string{"zip": board.ZIPMessage(zip, err)}}
 	}
-	return fieldError("zip", "Must be 5 digits, like 02134.")
+	return fieldError("zip", board.ZIPMessage(zip, err))
 }
 
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {

@@ -54,10 +54,10 @@ func (s *Server) goToZIP(w http.ResponseWriter, r *http.Request) {
 	place, err := s.svc.Places.Lookup(zip)
 	switch {
 	case errors.Is(err, places.ErrMalformedZIP):
-		s.renderHome(w, r, http.StatusBadRequest, zip, "Enter a 5-digit ZIP code, like 02134.")
+		s.renderHome(w, r, http.StatusBadRequest, zip, board.ZIPMessage(zip, err))
 		return
 	case err != nil:
-		s.renderHome(w, r, http.StatusNotFound, zip, "ZIP code "+strings.TrimSpace(zip)+" was not found. Check it for typos.")
+		s.renderHome(w, r, http.StatusNotFound, zip, board.ZIPMessage(zip, err))
 		return
 	}
 	http.Redirect(w, r, "/"+place.Region+"/", http.StatusSeeOther)
