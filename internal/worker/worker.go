@@ -120,9 +120,17 @@ func (w *Worker) DeliverMail(ctx context.Context) {
 	}
 }
 
+// markTimeout bounds recording a delivery's result.
+const markTimeout = 10 * time.Second
+
 func (w *Worker) deliver(ctx context.Context, m board.OutboxMail) {
 	ref, err := w.Sender.Send(ctx, m.Message)
 	w.observe("mail", err)
+	// The result is recorded even when ctx ends during the send, as it does
+	// at shutdown: a sent message left unmarked would be sent again once
+	// its lease ran out.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
 	if err != nil {
 		backoff := time.Duration(math.Min(30*math.Pow(2, float64(m.Attempts-1)), 6*3600)) * time.Second
 		w.Log.Warn("Mail delivery failed", "mail_id", m.ID, "attempt", m.Attempts, "retry_in", backoff.String(), "error", err)

@@ -192,6 +192,33 @@ func TestMailLeaseLost(t *testing.T) {
 // than the lease, and a second worker claim the batch meanwhile. The first
 // worker must not send the rest of the batch, which the second worker now
 // holds.
+// TestMailSentDuringShutdown checks that a message whose send completes
+// while the worker is being stopped is recorded as sent, so it is not sent
+// again once its lease runs out.
+func TestMailSentDuringShutdown(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	f := setup(t)
+	f.addPost(t, "aaaaaaaaaaaaaaaa")
+	var logs bytes.Buffer
+	f.worker.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	f.worker.Sender = senderFunc(func(msg mail.Message) error {
+		stop() // the server starts shutting down while the mail goes out
+		return nil
+	})
+
+	f.worker.DeliverMail(ctx)
+	depth, err := f.store.OutboxDepth(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if depth != 0 {
+		t.Errorf("outbox depth %d after a send that completed during shutdown, want 0", depth)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("want no error logged, got:\n%s", logs.String())
+	}
+}
+
 // TestMailLeaseReserve checks that a message is not sent with less lease
 // left than a slow send can take, even before anyone else has claimed it.
 func TestMailLeaseReserve(t *testing.T) {
