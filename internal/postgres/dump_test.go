@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/corkboard/corkboard/internal/board"
+	"github.com/corkboard/corkboard/internal/storetest"
 )
 
 // TestDumpAndRestore follows the backup procedure of docs/operations.md:
@@ -29,7 +30,7 @@ func TestDumpAndRestore(t *testing.T) {
 	config := testConfig(t)
 	schema := config.ConnConfig.RuntimeParams["search_path"]
 	src := openConfig(t, config)
-	p := newPost("dumpaaaaaaaaaaaa")
+	p := storetest.NewPost("dumpaaaaaaaaaaaa")
 	if err := src.InsertPosts(ctx, []*board.Post{p}); err != nil {
 		t.Fatal(err)
 	}

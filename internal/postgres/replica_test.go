@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/corkboard/corkboard/internal/board"
+	"github.com/corkboard/corkboard/internal/storetest"
 )
 
 // These tests need real streaming replication. `.ci/pg-replicas.sh start`
@@ -153,7 +154,7 @@ func waitHealthy(t *testing.T, s *Store, want bool, within time.Duration) Replic
 func publish(t *testing.T, s *Store, id string) {
 	t.Helper()
 	create(t, s, id)
-	if err := s.PublishPost(context.Background(), id, t0, t0.Add(time.Hour)); err != nil {
+	if err := s.PublishPost(context.Background(), id, storetest.T0, storetest.T0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -194,22 +195,22 @@ func TestReplicaServesPageReads(t *testing.T) {
 	if p, err := s.Post(ctx, id); err != nil || len(p.Images) != 1 {
 		t.Fatalf("Post: %v, %+v", err, p)
 	}
-	if posts, err := s.ListPosts(ctx, board.ListQuery{Limit: 10, Now: t0}); err != nil || len(posts) != 1 {
+	if posts, err := s.ListPosts(ctx, board.ListQuery{Limit: 10, Now: storetest.T0}); err != nil || len(posts) != 1 {
 		t.Fatalf("ListPosts: %v, %d posts", err, len(posts))
 	}
-	if hits, err := s.SearchPosts(ctx, board.SearchQuery{Limit: 10, Now: t0}); err != nil || len(hits) != 1 {
+	if hits, err := s.SearchPosts(ctx, board.SearchQuery{Limit: 10, Now: storetest.T0}); err != nil || len(hits) != 1 {
 		t.Fatalf("SearchPosts: %v, %d hits", err, len(hits))
 	}
-	if counts, _, err := s.CountPosts(ctx, "boston", t0); err != nil || counts["bikes"] != 1 {
+	if counts, _, err := s.CountPosts(ctx, "boston", storetest.T0); err != nil || counts["bikes"] != 1 {
 		t.Fatalf("CountPosts: %v, %v", err, counts)
 	}
-	if b, err := s.SitemapBuckets(ctx, t0); err != nil || b["aa"] != 1 {
+	if b, err := s.SitemapBuckets(ctx, storetest.T0); err != nil || b["aa"] != 1 {
 		t.Fatalf("SitemapBuckets: %v, %v", err, b)
 	}
-	if posts, err := s.SitemapPosts(ctx, "aa", t0, 10); err != nil || len(posts) != 1 {
+	if posts, err := s.SitemapPosts(ctx, "aa", storetest.T0, 10); err != nil || len(posts) != 1 {
 		t.Fatalf("SitemapPosts: %v, %d posts", err, len(posts))
 	}
-	if ok, err := s.ImagePublic(ctx, "t-"+id, t0); err != nil || !ok {
+	if ok, err := s.ImagePublic(ctx, "t-"+id, storetest.T0); err != nil || !ok {
 		t.Fatalf("ImagePublic: %v, %v", err, ok)
 	}
 	if n := s.primary.n.Load(); n != 0 {
@@ -378,10 +379,10 @@ func pageReads(t *testing.T, s *Store, id string) {
 	if _, err := s.Post(ctx, id); err != nil {
 		t.Fatalf("Post: %v", err)
 	}
-	if posts, err := s.ListPosts(ctx, board.ListQuery{Limit: 10, Now: t0}); err != nil || len(posts) != 1 {
+	if posts, err := s.ListPosts(ctx, board.ListQuery{Limit: 10, Now: storetest.T0}); err != nil || len(posts) != 1 {
 		t.Fatalf("ListPosts: %v, %d posts", err, len(posts))
 	}
-	if _, _, err := s.CountPosts(ctx, "boston", t0); err != nil {
+	if _, _, err := s.CountPosts(ctx, "boston", storetest.T0); err != nil {
 		t.Fatalf("CountPosts: %v", err)
 	}
 }

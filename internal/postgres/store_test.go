@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/corkboard/corkboard/internal/board"
-	"github.com/corkboard/corkboard/internal/mail"
 	"github.com/corkboard/corkboard/internal/storetest"
 )
 
@@ -127,24 +126,9 @@ func TestStore(t *testing.T) {
 	storetest.RunStore(t, func(t *testing.T) board.Store { return openStore(t) })
 }
 
-var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-
-func newPost(id string) *board.Post {
-	return &board.Post{
-		ID: id, Status: board.Pending, Title: "Bike", Body: "Red", Category: "bikes",
-		Region: "boston", Subarea: "021", ZIP: "02134", City: "Allston", State: "MA",
-		Email: "a@example.com", CreatedAt: t0, UpdatedAt: t0,
-		Images: []board.Image{{ThumbKey: "t-" + id, LargeKey: "l-" + id, Width: 10, Height: 5}},
-	}
-}
-
-func message(id string) mail.Message {
-	return mail.Message{ID: id + "@example.com", From: "c@example.com", To: "a@example.com", Subject: "s", Text: "t", HTML: "h", Date: t0}
-}
-
 func create(t *testing.T, s *Store, id string) {
 	t.Helper()
-	if err := s.CreatePost(context.Background(), newPost(id), []byte("hash-"+id), board.Idempotency{}, message(id)); err != nil {
+	if err := s.CreatePost(context.Background(), storetest.NewPost(id), []byte("hash-"+id), board.Idempotency{}, storetest.Message(id)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -184,7 +168,7 @@ func TestMigrationsRunOnceWhenServersStartTogether(t *testing.T) {
 func queueMessages(t *testing.T, s *Store, prefix string, n int) {
 	t.Helper()
 	for i := range n {
-		if err := s.QueueMail(context.Background(), message(fmt.Sprintf("%s%d", prefix, i))); err != nil {
+		if err := s.QueueMail(context.Background(), storetest.Message(fmt.Sprintf("%s%d", prefix, i))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -209,7 +193,7 @@ func TestClaimSkipsLockedMail(t *testing.T) {
 	}
 	claimCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	got, err := s.ClaimMail(claimCtx, t0, time.Minute, 10)
+	got, err := s.ClaimMail(claimCtx, storetest.T0, time.Minute, 10)
 	if err != nil {
 		t.Fatalf("claim while a row is locked: %v", err)
 	}

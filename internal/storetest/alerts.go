@@ -11,18 +11,18 @@ import (
 
 func testAlertLeases(t *testing.T, s board.Store) {
 	ctx := context.Background()
-	a := &board.Alert{ID: "alert1", Email: "a@example.com", Query: "q=bike", Label: "bike", CreatedAt: t0}
-	if err := s.CreateAlert(ctx, a, message("alert1")); err != nil {
+	a := &board.Alert{ID: "alert1", Email: "a@example.com", Query: "q=bike", Label: "bike", CreatedAt: T0}
+	if err := s.CreateAlert(ctx, a, Message("alert1")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ConfirmAlert(ctx, "alert1", t0); err != nil {
+	if err := s.ConfirmAlert(ctx, "alert1", T0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ConfirmAlert(ctx, "alert1", t0); board.ErrorCode(err) != board.Conflict {
+	if err := s.ConfirmAlert(ctx, "alert1", T0); board.ErrorCode(err) != board.Conflict {
 		t.Errorf("second confirm: got %v, want a conflict", err)
 	}
 
-	got, err := s.ClaimAlerts(ctx, t0, time.Minute, 10)
+	got, err := s.ClaimAlerts(ctx, T0, time.Minute, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,13 +32,13 @@ func testAlertLeases(t *testing.T, s board.Store) {
 	if got[0].Status != "active" {
 		t.Errorf("got status %q, want active", got[0].Status)
 	}
-	if !got[0].CheckedAt.Equal(t0) {
-		t.Errorf("got checked %v, want the confirmation time %v", got[0].CheckedAt, t0)
+	if !got[0].CheckedAt.Equal(T0) {
+		t.Errorf("got checked %v, want the confirmation time %v", got[0].CheckedAt, T0)
 	}
-	if want := t0.Add(time.Minute); !got[0].LockedUntil.Equal(want) {
+	if want := T0.Add(time.Minute); !got[0].LockedUntil.Equal(want) {
 		t.Errorf("got lease until %v, want %v", got[0].LockedUntil, want)
 	}
-	again, err := s.ClaimAlerts(ctx, t0.Add(time.Second), time.Minute, 10)
+	again, err := s.ClaimAlerts(ctx, T0.Add(time.Second), time.Minute, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +46,11 @@ func testAlertLeases(t *testing.T, s board.Store) {
 		t.Errorf("got %d alerts while leased, want 0", len(again))
 	}
 
-	digest := message("digest")
-	if err := s.FinishAlert(ctx, "alert1", got[0].LockedUntil, t0.Add(time.Second), t0.Add(24*time.Hour), &digest); err != nil {
+	digest := Message("digest")
+	if err := s.FinishAlert(ctx, "alert1", got[0].LockedUntil, T0.Add(time.Second), T0.Add(24*time.Hour), &digest); err != nil {
 		t.Fatal(err)
 	}
-	due, err := s.ClaimAlerts(ctx, t0.Add(time.Hour), time.Minute, 10)
+	due, err := s.ClaimAlerts(ctx, T0.Add(time.Hour), time.Minute, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func testAlertLeases(t *testing.T, s board.Store) {
 	if err := s.Unsubscribe(ctx, "alert1"); err != nil {
 		t.Errorf("second unsubscribe: %v", err)
 	}
-	due, err = s.ClaimAlerts(ctx, t0.Add(48*time.Hour), time.Minute, 10)
+	due, err = s.ClaimAlerts(ctx, T0.Add(48*time.Hour), time.Minute, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func testAlertLeases(t *testing.T, s board.Store) {
 	if _, err := s.Alert(ctx, "missing"); !errors.Is(err, board.ErrNotFound) {
 		t.Errorf("missing alert: got %v, want ErrNotFound", err)
 	}
-	if err := s.ConfirmAlert(ctx, "missing", t0); !errors.Is(err, board.ErrNotFound) {
+	if err := s.ConfirmAlert(ctx, "missing", T0); !errors.Is(err, board.ErrNotFound) {
 		t.Errorf("confirming a missing alert: got %v, want ErrNotFound", err)
 	}
 }
@@ -86,16 +86,6 @@ func testAlertLeases(t *testing.T, s board.Store) {
 // queue its digest either.
 func testExpiredAlertLeaseIsFenced(t *testing.T, s board.Store) {
 	ctx := context.Background()
-	assertDepth := func(when string, want int) {
-		t.Helper()
-		got, err := s.OutboxDepth(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != want {
-			t.Errorf("%s: got depth %d, want %d", when, got, want)
-		}
-	}
 	claimOne := func(now time.Time) board.Alert {
 		t.Helper()
 		got, err := s.ClaimAlerts(ctx, now, time.Minute, 10)
@@ -107,40 +97,40 @@ func testExpiredAlertLeaseIsFenced(t *testing.T, s board.Store) {
 		}
 		return got[0]
 	}
-	a := &board.Alert{ID: "alert1", Email: "a@example.com", Query: "q=bike", Label: "bike", CreatedAt: t0}
-	if err := s.CreateAlert(ctx, a, message("alert1")); err != nil {
+	a := &board.Alert{ID: "alert1", Email: "a@example.com", Query: "q=bike", Label: "bike", CreatedAt: T0}
+	if err := s.CreateAlert(ctx, a, Message("alert1")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ConfirmAlert(ctx, a.ID, t0); err != nil {
+	if err := s.ConfirmAlert(ctx, a.ID, T0); err != nil {
 		t.Fatal(err)
 	}
-	assertDepth("after the confirmation message", 1)
+	assertDepth(t, s, "after the confirmation message", 1)
 
-	first := claimOne(t0)
-	second := claimOne(t0.Add(2 * time.Minute))
-	digest := message("stale-digest")
-	err := s.FinishAlert(ctx, a.ID, first.LockedUntil, t0.Add(time.Second), t0.Add(2*time.Minute), &digest)
+	first := claimOne(T0)
+	second := claimOne(T0.Add(2 * time.Minute))
+	digest := Message("stale-digest")
+	err := s.FinishAlert(ctx, a.ID, first.LockedUntil, T0.Add(time.Second), T0.Add(2*time.Minute), &digest)
 	if !errors.Is(err, board.ErrLeaseLost) {
 		t.Errorf("first run: got %v, want ErrLeaseLost", err)
 	}
-	assertDepth("after the first run", 1)
+	assertDepth(t, s, "after the first run", 1)
 	got, err := s.Alert(ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.CheckedAt.Equal(t0) {
-		t.Errorf("got checked %v after the first run, want %v unchanged", got.CheckedAt, t0)
+	if !got.CheckedAt.Equal(T0) {
+		t.Errorf("got checked %v after the first run, want %v unchanged", got.CheckedAt, T0)
 	}
-	if due, err := s.ClaimAlerts(ctx, t0.Add(150*time.Second), time.Minute, 10); err != nil || len(due) != 0 {
+	if due, err := s.ClaimAlerts(ctx, T0.Add(150*time.Second), time.Minute, 10); err != nil || len(due) != 0 {
 		t.Errorf("claim after the first run: got %d alerts, %v; want none while the second lease runs", len(due), err)
 	}
 
-	digest = message("digest")
-	checked := t0.Add(2 * time.Minute)
-	if err := s.FinishAlert(ctx, a.ID, second.LockedUntil, checked, t0.Add(24*time.Hour), &digest); err != nil {
+	digest = Message("digest")
+	checked := T0.Add(2 * time.Minute)
+	if err := s.FinishAlert(ctx, a.ID, second.LockedUntil, checked, T0.Add(24*time.Hour), &digest); err != nil {
 		t.Fatalf("second run: %v", err)
 	}
-	assertDepth("after the second run", 2)
+	assertDepth(t, s, "after the second run", 2)
 	got, err = s.Alert(ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -148,23 +138,23 @@ func testExpiredAlertLeaseIsFenced(t *testing.T, s board.Store) {
 	if !got.CheckedAt.Equal(checked) {
 		t.Errorf("got checked %v after the second run, want %v", got.CheckedAt, checked)
 	}
-	err = s.FinishAlert(ctx, a.ID, second.LockedUntil, checked, t0.Add(time.Hour), nil)
+	err = s.FinishAlert(ctx, a.ID, second.LockedUntil, checked, T0.Add(time.Hour), nil)
 	if !errors.Is(err, board.ErrLeaseLost) {
 		t.Errorf("second run finished twice: got %v, want ErrLeaseLost", err)
 	}
 
-	third := claimOne(t0.Add(24 * time.Hour))
+	third := claimOne(T0.Add(24 * time.Hour))
 	if err := s.Unsubscribe(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	digest = message("unwanted-digest")
-	err = s.FinishAlert(ctx, a.ID, third.LockedUntil, t0.Add(24*time.Hour), t0.Add(48*time.Hour), &digest)
+	digest = Message("unwanted-digest")
+	err = s.FinishAlert(ctx, a.ID, third.LockedUntil, T0.Add(24*time.Hour), T0.Add(48*time.Hour), &digest)
 	if !errors.Is(err, board.ErrLeaseLost) {
 		t.Errorf("run of an alert unsubscribed meanwhile: got %v, want ErrLeaseLost", err)
 	}
-	assertDepth("after the run of the unsubscribed alert", 2)
+	assertDepth(t, s, "after the run of the unsubscribed alert", 2)
 
-	if err := s.FinishAlert(ctx, "missing", third.LockedUntil, t0, t0, nil); !errors.Is(err, board.ErrNotFound) {
+	if err := s.FinishAlert(ctx, "missing", third.LockedUntil, T0, T0, nil); !errors.Is(err, board.ErrNotFound) {
 		t.Errorf("missing alert: got %v, want ErrNotFound", err)
 	}
 }

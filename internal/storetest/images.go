@@ -11,25 +11,25 @@ import (
 func testImagesOfDeadPostsAreReleased(t *testing.T, s board.Store) {
 	ctx := context.Background()
 	create(t, s, "aaaaaaaaaaaaaaaa")
-	if err := s.PublishPost(ctx, "aaaaaaaaaaaaaaaa", t0, t0.Add(time.Hour)); err != nil {
+	if err := s.PublishPost(ctx, "aaaaaaaaaaaaaaaa", T0, T0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 
 	// A second live post shares the large photo of the first.
-	shared := newPost("bbbbbbbbbbbbbbbb")
+	shared := NewPost("bbbbbbbbbbbbbbbb")
 	shared.Images[0].LargeKey = "l-aaaaaaaaaaaaaaaa"
-	if err := s.CreatePost(ctx, shared, []byte("h2"), board.Idempotency{}, message("m2")); err != nil {
+	if err := s.CreatePost(ctx, shared, []byte("h2"), board.Idempotency{}, Message("m2")); err != nil {
 		t.Fatal(err)
 	}
 
-	live, err := s.ImageLive(ctx, "t-aaaaaaaaaaaaaaaa", t0.Add(time.Minute))
+	live, err := s.ImageLive(ctx, "t-aaaaaaaaaaaaaaaa", T0.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !live {
 		t.Error("photo of a live post: got not live")
 	}
-	live, err = s.ImageLive(ctx, "t-aaaaaaaaaaaaaaaa", t0.Add(2*time.Hour))
+	live, err = s.ImageLive(ctx, "t-aaaaaaaaaaaaaaaa", T0.Add(2*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,17 +37,17 @@ func testImagesOfDeadPostsAreReleased(t *testing.T, s board.Store) {
 		t.Error("photo of an expired post: got live")
 	}
 
-	keys, err := s.ReleasedImages(ctx, t0.Add(3*time.Hour), 10)
+	keys, err := s.ReleasedImages(ctx, T0.Add(3*time.Hour), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(keys) != 1 || keys[0] != "t-aaaaaaaaaaaaaaaa" {
 		t.Errorf("got released %v, want only the thumbnail nobody else uses", keys)
 	}
-	if err := s.ForgetImages(ctx, keys, t0.Add(3*time.Hour)); err != nil {
+	if err := s.ForgetImages(ctx, keys, T0.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	keys, err = s.ReleasedImages(ctx, t0.Add(3*time.Hour), 10)
+	keys, err = s.ReleasedImages(ctx, T0.Add(3*time.Hour), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,19 +63,19 @@ func testPhotosArePublicOnlyForLivePosts(t *testing.T, s board.Store) {
 	ctx := context.Background()
 	create(t, s, "pppppppppppppppp")
 	create(t, s, "aaaaaaaaaaaaaaaa")
-	if err := s.PublishPost(ctx, "aaaaaaaaaaaaaaaa", t0, t0.Add(time.Hour)); err != nil {
+	if err := s.PublishPost(ctx, "aaaaaaaaaaaaaaaa", T0, T0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	// The deleted post's large photo is the same file as the active one's.
-	deleted := newPost("dddddddddddddddd")
+	deleted := NewPost("dddddddddddddddd")
 	deleted.Images[0].LargeKey = "l-aaaaaaaaaaaaaaaa"
-	if err := s.CreatePost(ctx, deleted, []byte("hash-d"), board.Idempotency{}, message("d")); err != nil {
+	if err := s.CreatePost(ctx, deleted, []byte("hash-d"), board.Idempotency{}, Message("d")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PublishPost(ctx, deleted.ID, t0, t0.Add(time.Hour)); err != nil {
+	if err := s.PublishPost(ctx, deleted.ID, T0, T0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeletePost(ctx, deleted.ID, t0); err != nil {
+	if err := s.DeletePost(ctx, deleted.ID, T0); err != nil {
 		t.Fatal(err)
 	}
 
@@ -85,13 +85,13 @@ func testPhotosArePublicOnlyForLivePosts(t *testing.T, s board.Store) {
 		at   time.Time
 		want bool
 	}{
-		{"active post", "t-aaaaaaaaaaaaaaaa", t0.Add(time.Minute), true},
-		{"pending post", "t-pppppppppppppppp", t0.Add(time.Minute), false},
-		{"deleted post", "t-dddddddddddddddd", t0.Add(time.Minute), false},
-		{"file shared by a deleted and an active post", "l-aaaaaaaaaaaaaaaa", t0.Add(time.Minute), true},
+		{"active post", "t-aaaaaaaaaaaaaaaa", T0.Add(time.Minute), true},
+		{"pending post", "t-pppppppppppppppp", T0.Add(time.Minute), false},
+		{"deleted post", "t-dddddddddddddddd", T0.Add(time.Minute), false},
+		{"file shared by a deleted and an active post", "l-aaaaaaaaaaaaaaaa", T0.Add(time.Minute), true},
 		// No sweep has marked the post expired yet.
-		{"active post at its expiry", "t-aaaaaaaaaaaaaaaa", t0.Add(time.Hour), false},
-		{"unknown file", "t-unknown", t0.Add(time.Minute), false},
+		{"active post at its expiry", "t-aaaaaaaaaaaaaaaa", T0.Add(time.Hour), false},
+		{"unknown file", "t-unknown", T0.Add(time.Minute), false},
 	} {
 		got, err := s.ImagePublic(ctx, tc.key, tc.at)
 		if err != nil {

@@ -30,8 +30,8 @@ func testCreateAndLoad(t *testing.T, s board.Store) {
 	if len(p.Images) != 1 || p.Images[0].Width != 10 {
 		t.Errorf("got images %+v, want one 10x5", p.Images)
 	}
-	if !p.CreatedAt.Equal(t0) || p.CreatedAt.Location() != time.UTC {
-		t.Errorf("got created %v, want %v in UTC", p.CreatedAt, t0)
+	if !p.CreatedAt.Equal(T0) || p.CreatedAt.Location() != time.UTC {
+		t.Errorf("got created %v, want %v in UTC", p.CreatedAt, T0)
 	}
 	if !p.PublishedAt.IsZero() {
 		t.Errorf("got published %v for a pending post, want zero", p.PublishedAt)
@@ -46,11 +46,11 @@ func testCreateAndLoad(t *testing.T, s board.Store) {
 func testIdempotencyKeyIsUnique(t *testing.T, s board.Store) {
 	ctx := context.Background()
 	idem := board.Idempotency{Key: "k", RequestHash: "h", PostID: "aaaaaaaaaaaaaaaa"}
-	if err := s.CreatePost(ctx, newPost("aaaaaaaaaaaaaaaa"), []byte("x1"), idem, message("m1")); err != nil {
+	if err := s.CreatePost(ctx, NewPost("aaaaaaaaaaaaaaaa"), []byte("x1"), idem, Message("m1")); err != nil {
 		t.Fatal(err)
 	}
 	idem.PostID = "bbbbbbbbbbbbbbbb"
-	err := s.CreatePost(ctx, newPost("bbbbbbbbbbbbbbbb"), []byte("x2"), idem, message("m2"))
+	err := s.CreatePost(ctx, NewPost("bbbbbbbbbbbbbbbb"), []byte("x2"), idem, Message("m2"))
 	if !errors.Is(err, board.ErrIdempotencyKeyUsed) {
 		t.Fatalf("got error %v, want ErrIdempotencyKeyUsed", err)
 	}
@@ -70,27 +70,27 @@ func testLifecycleRules(t *testing.T, s board.Store) {
 	id := "aaaaaaaaaaaaaaaa"
 	create(t, s, id)
 
-	if err := s.PublishPost(ctx, id, t0, t0.Add(72*time.Hour)); err != nil {
+	if err := s.PublishPost(ctx, id, T0, T0.Add(72*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("publishing twice is a conflict", func(t *testing.T) {
-		err := s.PublishPost(ctx, id, t0, t0.Add(time.Hour))
+		err := s.PublishPost(ctx, id, T0, T0.Add(time.Hour))
 		if board.ErrorCode(err) != board.Conflict {
 			t.Errorf("got %v, want a conflict", err)
 		}
 	})
 	t.Run("renewing before the bound is a conflict", func(t *testing.T) {
-		err := s.RenewPost(ctx, id, t0.Add(time.Hour), t0.Add(-time.Second), t0.Add(100*time.Hour))
+		err := s.RenewPost(ctx, id, T0.Add(time.Hour), T0.Add(-time.Second), T0.Add(100*time.Hour))
 		if board.ErrorCode(err) != board.Conflict {
 			t.Errorf("got %v, want a conflict", err)
 		}
 	})
 	t.Run("renewing moves the post to the top", func(t *testing.T) {
 		create(t, s, "bbbbbbbbbbbbbbbb")
-		if err := s.PublishPost(ctx, "bbbbbbbbbbbbbbbb", t0.Add(time.Minute), t0.Add(72*time.Hour)); err != nil {
+		if err := s.PublishPost(ctx, "bbbbbbbbbbbbbbbb", T0.Add(time.Minute), T0.Add(72*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		later := t0.Add(49 * time.Hour)
+		later := T0.Add(49 * time.Hour)
 		if err := s.RenewPost(ctx, id, later, later.Add(-48*time.Hour), later.Add(72*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +108,7 @@ func testLifecycleRules(t *testing.T, s board.Store) {
 		}
 	})
 	t.Run("deleting erases contact details", func(t *testing.T) {
-		if err := s.DeletePost(ctx, id, t0.Add(50*time.Hour)); err != nil {
+		if err := s.DeletePost(ctx, id, T0.Add(50*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		p, err := s.Post(ctx, id)
@@ -118,7 +118,7 @@ func testLifecycleRules(t *testing.T, s board.Store) {
 		if p.Status != board.Deleted || p.Email != "" || p.Body != "" {
 			t.Errorf("got status %s email %q body %q, want deleted and erased", p.Status, p.Email, p.Body)
 		}
-		if err := s.DeletePost(ctx, id, t0); board.ErrorCode(err) != board.Conflict {
+		if err := s.DeletePost(ctx, id, T0); board.ErrorCode(err) != board.Conflict {
 			t.Errorf("second delete: got %v, want a conflict", err)
 		}
 	})
@@ -128,12 +128,12 @@ func testSitemapAndCounts(t *testing.T, s board.Store) {
 	ctx := context.Background()
 	for _, id := range []string{"aaaaaaaaaaaaaaaa", "aabbbbbbbbbbbbbb", "bbbbbbbbbbbbbbbb"} {
 		create(t, s, id)
-		if err := s.PublishPost(ctx, id, t0, t0.Add(time.Hour)); err != nil {
+		if err := s.PublishPost(ctx, id, T0, T0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
 
-	buckets, err := s.SitemapBuckets(ctx, t0)
+	buckets, err := s.SitemapBuckets(ctx, T0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func testSitemapAndCounts(t *testing.T, s board.Store) {
 		t.Errorf("got buckets %v, want aa:2 bb:1", buckets)
 	}
 
-	posts, err := s.SitemapPosts(ctx, "aa", t0, 10)
+	posts, err := s.SitemapPosts(ctx, "aa", T0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,18 +149,18 @@ func testSitemapAndCounts(t *testing.T, s board.Store) {
 		t.Errorf("got %d posts, want the 2 starting with aa, by id", len(posts))
 	}
 
-	counts, next, err := s.CountPosts(ctx, "boston", t0)
+	counts, next, err := s.CountPosts(ctx, "boston", T0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if counts["bikes"] != 3 {
 		t.Errorf("got counts %v, want bikes:3", counts)
 	}
-	if !next.Equal(t0.Add(time.Hour)) {
-		t.Errorf("got next expiry %v, want %v", next, t0.Add(time.Hour))
+	if !next.Equal(T0.Add(time.Hour)) {
+		t.Errorf("got next expiry %v, want %v", next, T0.Add(time.Hour))
 	}
 
-	mine, err := s.LivePostsByEmail(ctx, "A@Example.com", t0)
+	mine, err := s.LivePostsByEmail(ctx, "A@Example.com", T0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func testSitemapAndCounts(t *testing.T, s board.Store) {
 		t.Errorf("got %d posts by email, want 3 whatever the case", len(mine))
 	}
 
-	n, err := s.ExpirePosts(ctx, t0.Add(time.Hour))
+	n, err := s.ExpirePosts(ctx, T0.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,11 +184,11 @@ func testEditChangesTextAndPhotos(t *testing.T, s board.Store) {
 	ctx := context.Background()
 	id := "aaaaaaaaaaaaaaaa"
 	create(t, s, id)
-	if err := s.PublishPost(ctx, id, t0, t0.Add(72*time.Hour)); err != nil {
+	if err := s.PublishPost(ctx, id, T0, T0.Add(72*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	create(t, s, "bbbbbbbbbbbbbbbb")
-	if err := s.PublishPost(ctx, "bbbbbbbbbbbbbbbb", t0.Add(time.Minute), t0.Add(72*time.Hour)); err != nil {
+	if err := s.PublishPost(ctx, "bbbbbbbbbbbbbbbb", T0.Add(time.Minute), T0.Add(72*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -199,7 +199,7 @@ func testEditChangesTextAndPhotos(t *testing.T, s board.Store) {
 	price := int64(12000)
 	p.Title, p.Body, p.PriceCents = "Blue bike", "Repainted", &price
 	p.Images = []board.Image{{ThumbKey: "t-new", LargeKey: "l-new", Width: 20, Height: 10}, p.Images[0]}
-	editedAt := t0.Add(time.Hour)
+	editedAt := T0.Add(time.Hour)
 	if err := s.UpdatePost(ctx, p, editedAt); err != nil {
 		t.Fatal(err)
 	}
@@ -236,14 +236,14 @@ func testEditChangesTextAndPhotos(t *testing.T, s board.Store) {
 	if got.Email != "a@example.com" {
 		t.Errorf("got email %q, want a@example.com", got.Email)
 	}
-	if !got.CreatedAt.Equal(t0) || !got.PublishedAt.Equal(t0) {
-		t.Errorf("got created %v and published %v, want both %v", got.CreatedAt, got.PublishedAt, t0)
+	if !got.CreatedAt.Equal(T0) || !got.PublishedAt.Equal(T0) {
+		t.Errorf("got created %v and published %v, want both %v", got.CreatedAt, got.PublishedAt, T0)
 	}
-	if !got.BumpedAt.Equal(t0) {
-		t.Errorf("got bumped %v, want %v: an edit must not move the post up", got.BumpedAt, t0)
+	if !got.BumpedAt.Equal(T0) {
+		t.Errorf("got bumped %v, want %v: an edit must not move the post up", got.BumpedAt, T0)
 	}
-	if !got.ExpiresAt.Equal(t0.Add(72 * time.Hour)) {
-		t.Errorf("got expiry %v, want %v: an edit must not extend the lifetime", got.ExpiresAt, t0.Add(72*time.Hour))
+	if !got.ExpiresAt.Equal(T0.Add(72 * time.Hour)) {
+		t.Errorf("got expiry %v, want %v: an edit must not extend the lifetime", got.ExpiresAt, T0.Add(72*time.Hour))
 	}
 
 	posts, err := s.ListPosts(ctx, board.ListQuery{Region: "boston", Limit: 10, Now: editedAt})
@@ -289,9 +289,9 @@ func testEditRules(t *testing.T, s board.Store) {
 	t.Run("pending post stays pending", func(t *testing.T) {
 		id := "aaaaaaaaaaaaaaaa"
 		create(t, s, id)
-		p := newPost(id)
+		p := NewPost(id)
 		p.Title = "Red bike"
-		if err := s.UpdatePost(ctx, p, t0.Add(time.Minute)); err != nil {
+		if err := s.UpdatePost(ctx, p, T0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.Post(ctx, id)
@@ -309,15 +309,15 @@ func testEditRules(t *testing.T, s board.Store) {
 	t.Run("post at its expiry is a conflict", func(t *testing.T) {
 		id := "bbbbbbbbbbbbbbbb"
 		create(t, s, id)
-		if err := s.PublishPost(ctx, id, t0, t0.Add(time.Hour)); err != nil {
+		if err := s.PublishPost(ctx, id, T0, T0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		// No sweep has marked the post expired: the store must still
 		// compare the expiry with the time of the edit.
-		p := newPost(id)
+		p := NewPost(id)
 		p.Title = "Late edit"
 		p.Images = nil
-		err := s.UpdatePost(ctx, p, t0.Add(time.Hour))
+		err := s.UpdatePost(ctx, p, T0.Add(time.Hour))
 		if board.ErrorCode(err) != board.Conflict {
 			t.Errorf("got %v, want a conflict", err)
 		}
@@ -336,10 +336,10 @@ func testEditRules(t *testing.T, s board.Store) {
 	t.Run("deleted post is a conflict", func(t *testing.T) {
 		id := "cccccccccccccccc"
 		create(t, s, id)
-		if err := s.DeletePost(ctx, id, t0.Add(time.Minute)); err != nil {
+		if err := s.DeletePost(ctx, id, T0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		err := s.UpdatePost(ctx, newPost(id), t0.Add(2*time.Minute))
+		err := s.UpdatePost(ctx, NewPost(id), T0.Add(2*time.Minute))
 		if board.ErrorCode(err) != board.Conflict {
 			t.Errorf("got %v, want a conflict", err)
 		}
@@ -363,25 +363,25 @@ func testMissingPostIsNotFound(t *testing.T, s board.Store) {
 	create(t, s, "aaaaaaaaaaaaaaaa")
 
 	t.Run("publish", func(t *testing.T) {
-		err := s.PublishPost(ctx, id, t0, t0.Add(time.Hour))
+		err := s.PublishPost(ctx, id, T0, T0.Add(time.Hour))
 		if !errors.Is(err, board.ErrNotFound) {
 			t.Errorf("got %v, want ErrNotFound", err)
 		}
 	})
 	t.Run("update", func(t *testing.T) {
-		err := s.UpdatePost(ctx, newPost(id), t0)
+		err := s.UpdatePost(ctx, NewPost(id), T0)
 		if !errors.Is(err, board.ErrNotFound) {
 			t.Errorf("got %v, want ErrNotFound", err)
 		}
 	})
 	t.Run("renew", func(t *testing.T) {
-		err := s.RenewPost(ctx, id, t0, t0, t0.Add(time.Hour))
+		err := s.RenewPost(ctx, id, T0, T0, T0.Add(time.Hour))
 		if !errors.Is(err, board.ErrNotFound) {
 			t.Errorf("got %v, want ErrNotFound", err)
 		}
 	})
 	t.Run("delete", func(t *testing.T) {
-		err := s.DeletePost(ctx, id, t0)
+		err := s.DeletePost(ctx, id, T0)
 		if !errors.Is(err, board.ErrNotFound) {
 			t.Errorf("got %v, want ErrNotFound", err)
 		}
@@ -401,22 +401,22 @@ func testMissingPostIsNotFound(t *testing.T, s board.Store) {
 // stay.
 func testUnconfirmedPostsAreDeleted(t *testing.T, s board.Store) {
 	ctx := context.Background()
-	now := t0.Add(board.UnconfirmedLifetime + time.Hour)
+	now := T0.Add(board.UnconfirmedLifetime + time.Hour)
 	cutoff := now.Add(-board.UnconfirmedLifetime)
 
-	old := newPost("aaaaaaaaaaaaaaaa")
+	old := NewPost("aaaaaaaaaaaaaaaa")
 	old.Phone = "617-555-0100"
-	atCutoff := newPost("bbbbbbbbbbbbbbbb")
+	atCutoff := NewPost("bbbbbbbbbbbbbbbb")
 	atCutoff.CreatedAt = cutoff
-	recent := newPost("cccccccccccccccc")
+	recent := NewPost("cccccccccccccccc")
 	recent.CreatedAt = cutoff.Add(time.Minute)
-	published := newPost("dddddddddddddddd")
+	published := NewPost("dddddddddddddddd")
 	for _, p := range []*board.Post{old, atCutoff, recent, published} {
-		if err := s.CreatePost(ctx, p, []byte("hash-"+p.ID), board.Idempotency{}, message(p.ID)); err != nil {
+		if err := s.CreatePost(ctx, p, []byte("hash-"+p.ID), board.Idempotency{}, Message(p.ID)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.PublishPost(ctx, published.ID, t0.Add(time.Minute), now.Add(time.Hour)); err != nil {
+	if err := s.PublishPost(ctx, published.ID, T0.Add(time.Minute), now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 

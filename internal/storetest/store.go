@@ -47,27 +47,43 @@ func RunStore(t *testing.T, open func(t *testing.T) board.Store) {
 	}
 }
 
-var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+// T0 is the time the fixtures are created at.
+var T0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// newPost returns a pending post in Allston, Boston, created at t0, with
+// NewPost returns a pending post in Allston, Boston, created at T0, with
 // one image whose keys are "t-" and "l-" followed by id.
-func newPost(id string) *board.Post {
+func NewPost(id string) *board.Post {
 	return &board.Post{
 		ID: id, Status: board.Pending, Title: "Bike", Body: "Red", Category: "bikes",
 		Region: "boston", Subarea: "021", ZIP: "02134", City: "Allston", State: "MA",
-		Email: "a@example.com", CreatedAt: t0, UpdatedAt: t0,
+		Email: "a@example.com", CreatedAt: T0, UpdatedAt: T0,
 		Images: []board.Image{{ThumbKey: "t-" + id, LargeKey: "l-" + id, Width: 10, Height: 5}},
 	}
 }
 
-func message(id string) mail.Message {
-	return mail.Message{ID: id + "@example.com", From: "c@example.com", To: "a@example.com", Subject: "s", Text: "t", HTML: "h", Date: t0}
+// Message returns a mail message dated T0 whose Message-ID is id at
+// example.com.
+func Message(id string) mail.Message {
+	return mail.Message{ID: id + "@example.com", From: "c@example.com", To: "a@example.com", Subject: "s", Text: "t", HTML: "h", Date: T0}
 }
 
-// create stores newPost(id) with the token hash "hash-" followed by id.
+// create stores NewPost(id) with the token hash "hash-" followed by id.
 func create(t *testing.T, s board.Store, id string) {
 	t.Helper()
-	if err := s.CreatePost(context.Background(), newPost(id), []byte("hash-"+id), board.Idempotency{}, message(id)); err != nil {
+	if err := s.CreatePost(context.Background(), NewPost(id), []byte("hash-"+id), board.Idempotency{}, Message(id)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// assertDepth checks the outbox depth, the unsent messages an operator sees,
+// at the step named by when.
+func assertDepth(t *testing.T, s board.Store, when string, want int) {
+	t.Helper()
+	got, err := s.OutboxDepth(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("%s: got depth %d, want %d", when, got, want)
 	}
 }

@@ -18,7 +18,7 @@ func testLostLinksAddTokens(t *testing.T, s board.Store) {
 	create(t, s, "bbbbbbbbbbbbbbbb")
 
 	hashes := map[string][]byte{"aaaaaaaaaaaaaaaa": []byte("new-a"), "bbbbbbbbbbbbbbbb": []byte("new-b")}
-	if err := s.AddTokens(ctx, hashes, t0.Add(time.Hour), message("lost")); err != nil {
+	if err := s.AddTokens(ctx, hashes, T0.Add(time.Hour), Message("lost")); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ hash, want string }{
@@ -36,20 +36,20 @@ func testLostLinksAddTokens(t *testing.T, s board.Store) {
 			t.Errorf("token %s: got post %s, want %s", tc.hash, p.ID, tc.want)
 		}
 	}
-	if got := claimMessageIDs(t, s, t0.Add(time.Hour), 10); !slices.Contains(got, "lost@example.com") {
+	if got := claimMessageIDs(t, s, T0.Add(time.Hour), 10); !slices.Contains(got, "lost@example.com") {
 		t.Errorf("got queued %v, want the lost-links message among them", got)
 	}
 
 	// A hash that is already taken fails the whole call: no token of the
 	// call works, and no mail goes out with a link that does not work.
 	duplicate := map[string][]byte{"aaaaaaaaaaaaaaaa": []byte("newer-a"), "bbbbbbbbbbbbbbbb": []byte("new-b")}
-	if err := s.AddTokens(ctx, duplicate, t0.Add(2*time.Hour), message("lost2")); err == nil {
+	if err := s.AddTokens(ctx, duplicate, T0.Add(2*time.Hour), Message("lost2")); err == nil {
 		t.Fatal("adding a token hash that is already stored: got no error")
 	}
 	if _, err := s.PostByToken(ctx, []byte("newer-a")); !errors.Is(err, board.ErrNotFound) {
 		t.Errorf("token of the failed call: got %v, want ErrNotFound", err)
 	}
-	if got := claimMessageIDs(t, s, t0.Add(2*time.Hour), 10); slices.Contains(got, "lost2@example.com") {
+	if got := claimMessageIDs(t, s, T0.Add(2*time.Hour), 10); slices.Contains(got, "lost2@example.com") {
 		t.Errorf("got queued %v, want no message from the failed call", got)
 	}
 }
