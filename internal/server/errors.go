@@ -72,11 +72,7 @@ func (s *Server) errorWithLinks(w http.ResponseWriter, r *http.Request, err erro
 		return
 	}
 	status, e := s.publicError(r, err)
-	s.setRetryAt(w, e)
-	busy := status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
-	if busy && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", "30")
-	}
+	s.setRetryAfterFor(w, status, e)
 	s.render(w, r, status, "error", errorPage{Page: Page{Title: errorTitle(status), NoIndex: true}, Status: status, Message: e.Message, Links: links})
 }
 
@@ -89,14 +85,9 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	if !e.RetryAt.IsZero() {
 		body["retry_at"] = e.RetryAt.UTC()
 	}
-	s.setRetryAt(w, e)
-	switch status {
-	case http.StatusUnauthorized:
+	s.setRetryAfterFor(w, status, e)
+	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="manage"`)
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		if w.Header().Get("Retry-After") == "" {
-			w.Header().Set("Retry-After", "30")
-		}
 	}
 	writeJSON(w, status, map[string]any{"error": body})
 }
@@ -106,6 +97,17 @@ func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) setRetryAt(w http.ResponseWriter, e *board.Error) {
 	if !e.RetryAt.IsZero() {
 		setRetryAfter(w, e.RetryAt.Sub(s.svc.Now()))
+	}
+}
+
+// setRetryAfterFor sets Retry-After for an error response: from the
+// error's RetryAt, or else 30 seconds for a 429 or 503 whose handler set
+// no header of its own.
+func (s *Server) setRetryAfterFor(w http.ResponseWriter, status int, e *board.Error) {
+	s.setRetryAt(w, e)
+	busy := status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
+	if busy && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "30")
 	}
 }
 
