@@ -380,9 +380,9 @@ func TestPostingRateLimit(t *testing.T) {
 	}
 }
 
-// checkRetryAfter checks that a 429 response tells the client to wait the
-// whole time until the limit has a token again: at most want seconds and
-// less than a second short of it, since some time passed since the take.
+// checkRetryAfter checks that a 429 response's Retry-After covers the whole
+// time until the limit has a token again: at most want seconds, and less
+// than a second short of it, because some time passed since the take.
 func checkRetryAfter(t *testing.T, what string, res response, want int) {
 	t.Helper()
 	if res.Status != http.StatusTooManyRequests {

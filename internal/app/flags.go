@@ -52,8 +52,8 @@ const envOnlyHeading = "Environment only, because these hold secrets or URLs wit
 
 // RegisterFlags defines the flags of groups on fs, with CORKBOARD_*
 // environment variables as defaults. Settings of the other groups still
-// take their environment value or default, so Validate sees a whole
-// Config and a deployment can share one environment between commands.
+// take their environment value or default. So Validate checks a complete
+// Config, and a deployment can share one environment between commands.
 func (c *Config) RegisterFlags(fs *flag.FlagSet, groups FlagGroup) {
 	unused := flag.NewFlagSet("unused", flag.ContinueOnError)
 	flagsOf := func(g FlagGroup) *flag.FlagSet {

@@ -96,8 +96,8 @@ func (s *Server) createAlert(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/alerts/sent?"+form.Encode(), http.StatusSeeOther)
 }
 
-// alertSent renders the page that asks for the alert to be confirmed from
-// the email. It reads the search from its query string and changes nothing.
+// alertSent renders the "check your email" page shown after an alert
+// sign-up. It reads the search from its query string and changes nothing.
 func (s *Server) alertSent(w http.ResponseWriter, r *http.Request) {
 	search, back, err := s.alertSearch(alertSearchFields(r.URL.Query()))
 	if err != nil {

@@ -49,8 +49,9 @@ type postForm struct {
 	Title, Body, Price, Category, ZIP, Email, Phone, Region string
 }
 
-// maxShortField caps the other fields of a re-shown post form. The longest
-// valid value among them is an email address of 254 characters.
+// maxShortField is the maximum length kept of the other fields of a
+// re-shown post form: an email address, the longest of them, has at most
+// 254 characters.
 const maxShortField = 254
 
 // clipped returns the form cut to what a page shows again after an error.

@@ -93,9 +93,9 @@ func (s *Server) takePost(r *http.Request) (ok bool, wait time.Duration) {
 
 // refundPost gives back the reservation of a request that failed with
 // err before any photo was decoded, such as on a missing title or a file
-// that is not a photo, so someone fixing typos is never blocked. A request
-// that failed after decoding began keeps its cost. Otherwise a client
-// could decode photos without limit by ending each request with a
+// that is not a photo, so correcting a typo costs no reservation. A
+// request that failed after decoding began keeps its cost. Otherwise a
+// client could decode photos without limit by ending each request with a
 // damaged photo.
 func (s *Server) refundPost(r *http.Request, err error) {
 	if board.PhotosDecoded(err) {

@@ -75,8 +75,8 @@ func create(t *testing.T, s board.Store, id string) {
 	}
 }
 
-// assertDepth checks the outbox depth, the unsent messages an operator sees,
-// at the step named by when.
+// assertDepth checks the outbox depth, the count of unsent messages shown
+// to operators, at the step named by when.
 func assertDepth(t *testing.T, s board.Store, when string, want int) {
 	t.Helper()
 	got, err := s.OutboxDepth(context.Background())

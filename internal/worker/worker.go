@@ -145,9 +145,9 @@ func (w *Worker) deliver(ctx context.Context, m board.OutboxMail) {
 	}
 	err = w.Store.MarkMailSent(ctx, m.ID, m.LockedUntil, w.Now().UTC())
 	if errors.Is(err, board.ErrLeaseLost) {
-		// The delivery took longer than the lease and another worker claimed
-		// the message, so the recipient may get it twice, under the same
-		// Message-ID. The mark changed nothing, and that worker records
+		// The lease ran out before the mark, for example while the database
+		// was slow, and another worker claimed the message, so the
+		// recipient may get it twice, under the same Message-ID. The mark changed nothing, and that worker records
 		// its own result.
 		w.Log.Warn("Mail lease lost", "mail_id", m.ID, "locked_until", m.LockedUntil, "ref", ref)
 		return
